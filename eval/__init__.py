@@ -1,0 +1,1 @@
+"""Offline evaluation: reads answers in the public JSON contract, never internals."""

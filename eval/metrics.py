@@ -1,0 +1,89 @@
+"""Metric functions over answers in the JSON contract; pure, so they can be tested by hand."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ingest.chunks import normalise
+
+Record = dict[str, Any]  # one line of `webinar-rag ask --json`
+
+
+def rank_of_evidence(answer: Record, question: Record) -> int | None:
+    """1-based rank of the first context that holds any evidence string, or None."""
+    evidence = [normalise(e).lower() for e in question.get("evidence", [])]
+    for rank, ctx in enumerate(answer["contexts"], start=1):
+        text = normalise(ctx["text"]).lower()
+        if any(e in text for e in evidence):
+            return rank
+    return None
+
+
+def facts_covered(answer: Record, question: Record) -> bool:
+    text = answer["answer"].lower()
+    return all(any(alt.lower() in text for alt in group) for group in question.get("facts", []))
+
+
+def speakers_match(answer: Record, question: Record) -> bool:
+    """`any`: the first citation is by a gold speaker; `all`: every gold speaker is cited.
+
+    An empty gold list means document-level text (speaker null). Citing a `not_speakers`
+    name is always wrong.
+    """
+    cited = [c["speaker"] for c in answer["citations"]]
+    if not cited:
+        return False
+    gold: list[str | None] = list(question.get("speakers") or [None])
+    if set(cited) & set(question.get("not_speakers", [])):
+        return False
+    if question.get("speakers_mode", "any") == "all":
+        return all(g in cited for g in gold)
+    return cited[0] in gold
+
+
+def grounded(answer: Record, source_text: Callable[[str], str]) -> bool:
+    """Every quote is verbatim at its offsets in its source."""
+    return all(
+        source_text(c["source"])[c["start_char"] : c["end_char"]] == c["quote"]
+        for c in answer["citations"]
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def summarise(
+    pairs: Sequence[tuple[Record, Record]], source_text: Callable[[str], str]
+) -> dict[str, float]:
+    """Aggregate metrics over (question, answer) pairs."""
+    answerable = [(q, a) for q, a in pairs if q["answerable"]]
+    unanswerable = [(q, a) for q, a in pairs if not q["answerable"]]
+    with_evidence = [(q, a) for q, a in answerable if q.get("evidence")]
+    ranks = [rank_of_evidence(a, q) for q, a in with_evidence]
+
+    def share(flags: Sequence[bool]) -> float:
+        return sum(flags) / len(flags) if flags else math.nan
+
+    latencies = [a["timings_ms"]["total"] for _, a in pairs]
+    return {
+        "questions": len(pairs),
+        "hit@1": share([r == 1 for r in ranks]),
+        "hit@5": share([r is not None and r <= 5 for r in ranks]),
+        "mrr": statistics.fmean([1 / r if r else 0.0 for r in ranks]) if ranks else math.nan,
+        "fact_coverage": share([facts_covered(a, q) for q, a in answerable]),
+        "speaker_attribution": share([speakers_match(a, q) for q, a in answerable]),
+        "citation_grounding": share([grounded(a, source_text) for _, a in pairs]),
+        "refusal_accuracy": share([a["refused"] for _, a in unanswerable]),
+        "false_refusal": share([a["refused"] for _, a in answerable]),
+        "p50_ms": percentile(latencies, 0.5),
+        "p95_ms": percentile(latencies, 0.95),
+    }

@@ -1,0 +1,122 @@
+"""Run the assistant over a question file and report retrieval, answer and refusal metrics.
+
+    python -m eval [--questions FILE] [--sweep] [--out eval/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from eval.metrics import Record, facts_covered, rank_of_evidence, speakers_match, summarise
+from ingest.errors import WebinarRagError
+from retrieval import Assistant, Settings
+
+DEV_SET = Path(__file__).with_name("questions.jsonl")
+
+
+def load_questions(path: Path) -> list[Record]:
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise WebinarRagError(f"{path} line {n} is not JSON ({exc.msg}). Fix that line.") from exc
+        if not isinstance(record, dict) or not str(record.get("question", "")).strip():
+            raise WebinarRagError(f"{path} line {n} has no \"question\". Add one.")
+        record.setdefault("id", f"line{n}")
+        record.setdefault("answerable", True)
+        questions.append(record)
+    return questions
+
+
+def run(assistant: Assistant, questions: Sequence[Record]) -> list[tuple[Record, Record]]:
+    return [(q, assistant.ask(q["question"]).to_dict(id=q["id"]) | {"confidence": None})
+            for q in questions]
+
+
+def sweep(assistant: Assistant, questions: Sequence[Record]) -> list[dict[str, float]]:
+    """Refusal trade-off over thresholds, from each question's best-evidence score."""
+    open_assistant = assistant.with_settings(refusal_threshold=-1.0)
+    scores = [(q["answerable"], open_assistant.ask(q["question"]).confidence) for q in questions]
+    rows = []
+    for step in range(20, 71):
+        t = step / 100
+        unans = [s < t for a, s in scores if not a]
+        ans = [s < t for a, s in scores if a]
+        rows.append({"threshold": t, "refusal_accuracy": sum(unans) / max(len(unans), 1),
+                     "false_refusal": sum(ans) / max(len(ans), 1)})
+    return rows
+
+
+def failures(pairs: Sequence[tuple[Record, Record]]) -> list[str]:
+    lines = []
+    for q, a in pairs:
+        why = []
+        if q["answerable"]:
+            if a["refused"]:
+                why.append("refused")
+            if q.get("evidence") and rank_of_evidence(a, q) is None:
+                why.append("evidence not retrieved")
+            if not a["refused"] and not facts_covered(a, q):
+                why.append("facts missing")
+            if not a["refused"] and not speakers_match(a, q):
+                cited = sorted({str(c["speaker"]) for c in a["citations"]})
+                why.append(f"speakers {cited} != {q.get('speakers') or ['document']}")
+        elif not a["refused"]:
+            why.append("answered an unanswerable question")
+        if why:
+            lines.append(f"- {q['id']} {q['question']!r}: {'; '.join(why)}. "
+                         f"Answer: {a['answer'][:160]!r}")
+    return lines
+
+
+def report(metrics: dict[str, float], fails: list[str], settings: Settings,
+           sweep_rows: list[dict[str, float]] | None) -> str:
+    lines = ["# Evaluation on the development questions", "",
+             f"Refusal threshold {settings.refusal_threshold}, top-k {settings.top_k}, "
+             f"chunker {settings.ingest.chunker.to_dict()}.", "",
+             "| metric | value |", "| --- | --- |"]
+    lines += [f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
+              for k, v in metrics.items()]
+    if sweep_rows:
+        lines += ["", "## Refusal threshold sweep", "",
+                  "| threshold | refusal accuracy | false refusal |", "| --- | --- | --- |"]
+        lines += [f"| {r['threshold']:.2f} | {r['refusal_accuracy']:.3f} | "
+                  f"{r['false_refusal']:.3f} |" for r in sweep_rows]
+    lines += ["", "## Failures", "", *(fails or ["none"])]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="webinar-rag eval", description=__doc__)
+    parser.add_argument("--questions", type=Path, default=DEV_SET)
+    parser.add_argument("--index", type=Path, help="index folder (default: settings)")
+    parser.add_argument("--out", type=Path, help="write report.md and metrics.json here")
+    parser.add_argument("--sweep", action="store_true", help="also sweep the refusal threshold")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.index:
+        settings = replace(settings, ingest=replace(settings.ingest, index_dir=args.index))
+    questions = load_questions(args.questions)
+    began = time.perf_counter()
+    assistant = Assistant.load(settings)
+    load_s = time.perf_counter() - began
+    pairs = run(assistant, questions)
+    metrics: dict[str, Any] = summarise(pairs, assistant.source_text) | {"load_s": load_s}
+    sweep_rows = sweep(assistant, questions) if args.sweep else None
+    fails = failures(pairs)
+    text = report(metrics, fails, settings, sweep_rows)
+    print(text)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "report.md").write_text(text, encoding="utf-8")
+        (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
+    return 0

@@ -1,0 +1,246 @@
+"""The index folder: FAISS vectors plus JSON, written atomically, never pickled.
+
+    index.faiss      chunk vectors (normalised, inner product)
+    sentences.faiss  sentence vectors, for picking the sentence that answers
+    chunks.jsonl     one chunk a line, with its sentences and their row in sentences.faiss
+    sources.jsonl    each transcript's text, checksum and turns, so offsets can be checked
+    manifest.json    model, dimension, chunker settings, corpus checksums, format version
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from ingest.chunks import Chunk, Sentence
+from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from ingest.turns import Turn
+
+FORMAT_VERSION = 1
+FILES = ("index.faiss", "sentences.faiss", "chunks.jsonl", "sources.jsonl", "manifest.json")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    sha256: str
+    text: str
+    turns: tuple[Turn, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: str
+    dimension: int
+    chunker: dict[str, Any]
+    speaker_prefix: bool
+    sources: dict[str, str]  # file name -> sha256
+    n_chunks: int
+    n_sentences: int
+    format_version: int = FORMAT_VERSION
+    metric: str = "inner_product"
+    normalized: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Index:
+    """Chunks with their vectors; sentence vectors for choosing what to quote."""
+
+    path: Path | None
+    manifest: Manifest
+    chunks: list[Chunk]
+    sources: dict[str, Source]
+    chunk_vectors: faiss.Index
+    sentence_vectors: faiss.Index
+    sentence_rows: dict[tuple[str, int, int], int]
+
+    @classmethod
+    def build(
+        cls,
+        manifest: Manifest,
+        chunks: list[Chunk],
+        sources: Sequence[Source],
+        chunk_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+        sentence_keys: list[tuple[str, int, int]],
+    ) -> Index:
+        return cls(
+            path=None,
+            manifest=manifest,
+            chunks=chunks,
+            sources={s.name: s for s in sources},
+            chunk_vectors=_flat_ip(chunk_vectors, manifest.dimension),
+            sentence_vectors=_flat_ip(sentence_vectors, manifest.dimension),
+            sentence_rows={key: row for row, key in enumerate(sentence_keys)},
+        )
+
+    def save(self, path: Path) -> None:
+        """Write into a temporary folder beside `path`, then swap it into place."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+        try:
+            faiss.write_index(self.chunk_vectors, str(tmp / "index.faiss"))
+            faiss.write_index(self.sentence_vectors, str(tmp / "sentences.faiss"))
+            _write_jsonl(tmp / "chunks.jsonl", (self._chunk_record(c) for c in self.chunks))
+            _write_jsonl(tmp / "sources.jsonl", (_source_record(s) for s in self.sources.values()))
+            (tmp / "manifest.json").write_text(
+                json.dumps(asdict(self.manifest), indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            _swap_into_place(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.path = path
+
+    @classmethod
+    def load(cls, path: Path, expected_model: str | None = None) -> Index:
+        path = Path(path)
+        if not (path / "manifest.json").is_file():
+            raise IndexNotFound(f"No index at {path}. Run `webinar-rag ingest` first.")
+        missing = [f for f in FILES if not (path / f).is_file()]
+        if missing:
+            raise IndexCorrupt(
+                f"The index at {path} is incomplete (missing {', '.join(missing)}). "
+                "Rebuild it with `webinar-rag ingest --rebuild`."
+            )
+        try:
+            manifest = cls.load_manifest(path)
+        except IndexCorrupt as exc:
+            raise IndexCorrupt(f"{exc} Rebuild it with `webinar-rag ingest --rebuild`.") from exc
+        assert manifest is not None
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"The index at {path} has format {manifest.format_version}, this version "
+                f"reads {FORMAT_VERSION}. Rebuild it with `webinar-rag ingest --rebuild`."
+            )
+        if expected_model is not None and manifest.model != expected_model:
+            raise IndexMismatch(
+                f"The index at {path} was built with model {manifest.model}, but the configured "
+                f"model is {expected_model}. Rebuild it with `webinar-rag ingest --rebuild`, "
+                "or configure the model it was built with."
+            )
+        try:
+            chunks, keys = _read_chunks(path / "chunks.jsonl")
+            sources = [_read_source(r) for r in _read_jsonl(path / "sources.jsonl")]
+            chunk_vectors = faiss.read_index(str(path / "index.faiss"))
+            sentence_vectors = faiss.read_index(str(path / "sentences.faiss"))
+        except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise IndexCorrupt(
+                f"The index at {path} is damaged ({type(exc).__name__}: {exc}). "
+                "Rebuild it with `webinar-rag ingest --rebuild`."
+            ) from exc
+        if (
+            chunk_vectors.ntotal != len(chunks)
+            or chunk_vectors.d != manifest.dimension
+            or sentence_vectors.ntotal != len(keys)
+        ):
+            raise IndexCorrupt(
+                f"The index at {path} does not match its chunk list "
+                f"({chunk_vectors.ntotal} vectors, {len(chunks)} chunks). "
+                "Rebuild it with `webinar-rag ingest --rebuild`."
+            )
+        return cls(path, manifest, chunks, {s.name: s for s in sources}, chunk_vectors,
+                   sentence_vectors, {k: row for row, k in enumerate(keys)})
+
+    @staticmethod
+    def load_manifest(path: Path) -> Manifest | None:
+        """The manifest alone, to decide cheaply whether a rebuild is needed."""
+        file = Path(path) / "manifest.json"
+        if not file.is_file():
+            return None
+        try:
+            return Manifest(**json.loads(file.read_text("utf-8")))
+        except (ValueError, TypeError) as exc:
+            raise IndexCorrupt(f"The manifest at {file} is unreadable ({exc}).") from exc
+
+    def sentence_vector(self, source: str, sentence: Sentence) -> np.ndarray:
+        row = self.sentence_rows[(source, sentence.start_char, sentence.end_char)]
+        return np.asarray(self.sentence_vectors.reconstruct(row))
+
+    def _chunk_record(self, chunk: Chunk) -> dict[str, Any]:
+        record = asdict(chunk)
+        record["sentences"] = [
+            [s.start_char, s.end_char, s.asks,
+             self.sentence_rows[(chunk.source, s.start_char, s.end_char)]]
+            for s in chunk.sentences
+        ]
+        return record
+
+
+def _flat_ip(vectors: np.ndarray, dimension: int) -> faiss.Index:
+    index = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _swap_into_place(tmp: Path, path: Path) -> None:
+    """Rename the old folder aside, the new one in, then delete the old one.
+
+    A crash between the two renames leaves the old index whole under `.<name>.old-*`.
+    """
+    old = None
+    if path.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+        os.rmdir(old)
+        os.replace(path, old)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        if old is not None:
+            os.replace(old, path)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_jsonl(path: Path, records: Any) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _read_chunks(path: Path) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
+    chunks: list[Chunk] = []
+    rows: dict[int, tuple[str, int, int]] = {}
+    for r in _read_jsonl(path):
+        sentences = []
+        for start, end, asks, row in r["sentences"]:
+            sentences.append(Sentence(int(start), int(end), bool(asks)))
+            rows[int(row)] = (r["source"], int(start), int(end))
+        chunks.append(Chunk(**{**r, "sentences": tuple(sentences)}))
+    if sorted(rows) != list(range(len(rows))):
+        raise ValueError("sentence rows are not contiguous")
+    return chunks, [rows[i] for i in range(len(rows))]
+
+
+def _source_record(source: Source) -> dict[str, Any]:
+    return {"name": source.name, "sha256": source.sha256, "text": source.text,
+            "turns": [asdict(t) for t in source.turns]}
+
+
+def _read_source(record: dict[str, Any]) -> Source:
+    turns = tuple(
+        Turn(**{**t, "paragraphs": tuple(tuple(p) for p in t["paragraphs"]),
+                "heading": tuple(t["heading"]) if t["heading"] else None})
+        for t in record["turns"]
+    )
+    return Source(record["name"], record["sha256"], record["text"], turns)

