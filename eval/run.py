@@ -1,6 +1,6 @@
 """Run the assistant over a question file and report retrieval, answer and refusal metrics.
 
-    python -m eval [--questions FILE] [--sweep] [--out eval/results]
+python -m eval [--questions FILE] [--sweep] [--out eval/results]
 """
 
 from __future__ import annotations
@@ -14,32 +14,25 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import Record, facts_covered, rank_of_evidence, speakers_match, summarise
-from ingest.errors import WebinarRagError
 from retrieval import Assistant, Settings
+from retrieval.questions import read_questions
 
 DEV_SET = Path(__file__).with_name("questions.jsonl")
 
 
 def load_questions(path: Path) -> list[Record]:
-    questions = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise WebinarRagError(f"{path} line {n} is not JSON ({exc.msg}). Fix that line.") from exc
-        if not isinstance(record, dict) or not str(record.get("question", "")).strip():
-            raise WebinarRagError(f"{path} line {n} has no \"question\". Add one.")
-        record.setdefault("id", f"line{n}")
-        record.setdefault("answerable", True)
-        questions.append(record)
+    questions = read_questions(path)
+    for n, q in enumerate(questions, start=1):
+        q.setdefault("id", f"q{n}")
+        q.setdefault("answerable", True)
     return questions
 
 
 def run(assistant: Assistant, questions: Sequence[Record]) -> list[tuple[Record, Record]]:
-    return [(q, assistant.ask(q["question"]).to_dict(id=q["id"]) | {"confidence": None})
-            for q in questions]
+    return [
+        (q, assistant.ask(q["question"]).to_dict(id=q["id"]) | {"confidence": None})
+        for q in questions
+    ]
 
 
 def sweep(assistant: Assistant, questions: Sequence[Record]) -> list[dict[str, float]]:
@@ -51,9 +44,22 @@ def sweep(assistant: Assistant, questions: Sequence[Record]) -> list[dict[str, f
         t = step / 100
         unans = [s < t for a, s in scores if not a]
         ans = [s < t for a, s in scores if a]
-        rows.append({"threshold": t, "refusal_accuracy": sum(unans) / max(len(unans), 1),
-                     "false_refusal": sum(ans) / max(len(ans), 1)})
+        rows.append(
+            {
+                "threshold": t,
+                "refusal_accuracy": sum(unans) / max(len(unans), 1),
+                "false_refusal": sum(ans) / max(len(ans), 1),
+            }
+        )
     return rows
+
+
+def best_threshold(rows: list[dict[str, float]]) -> float:
+    """Youden's J: the threshold that most separates refusing the unanswerable from refusing
+    the answerable (refusal accuracy minus false refusal); ties go to the lower threshold."""
+    return max(rows, key=lambda r: (r["refusal_accuracy"] - r["false_refusal"], -r["threshold"]))[
+        "threshold"
+    ]
 
 
 def failures(pairs: Sequence[tuple[Record, Record]]) -> list[str]:
@@ -73,24 +79,48 @@ def failures(pairs: Sequence[tuple[Record, Record]]) -> list[str]:
         elif not a["refused"]:
             why.append("answered an unanswerable question")
         if why:
-            lines.append(f"- {q['id']} {q['question']!r}: {'; '.join(why)}. "
-                         f"Answer: {a['answer'][:160]!r}")
+            lines.append(
+                f"- {q['id']} {q['question']!r}: {'; '.join(why)}. Answer: {a['answer'][:160]!r}"
+            )
     return lines
 
 
-def report(metrics: dict[str, float], fails: list[str], settings: Settings,
-           sweep_rows: list[dict[str, float]] | None) -> str:
-    lines = ["# Evaluation on the development questions", "",
-             f"Refusal threshold {settings.refusal_threshold}, top-k {settings.top_k}, "
-             f"chunker {settings.ingest.chunker.to_dict()}.", "",
-             "| metric | value |", "| --- | --- |"]
-    lines += [f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
-              for k, v in metrics.items()]
+def report(
+    metrics: dict[str, float],
+    fails: list[str],
+    settings: Settings,
+    sweep_rows: list[dict[str, float]] | None,
+) -> str:
+    lines = [
+        "# Evaluation on the development questions",
+        "",
+        f"Refusal threshold {settings.refusal_threshold}, top-k {settings.top_k}, "
+        f"chunker {settings.ingest.chunker.to_dict()}.",
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+    ]
+    lines += [
+        f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
+        for k, v in metrics.items()
+    ]
     if sweep_rows:
-        lines += ["", "## Refusal threshold sweep", "",
-                  "| threshold | refusal accuracy | false refusal |", "| --- | --- | --- |"]
-        lines += [f"| {r['threshold']:.2f} | {r['refusal_accuracy']:.3f} | "
-                  f"{r['false_refusal']:.3f} |" for r in sweep_rows]
+        lines += [
+            "",
+            "## Refusal threshold sweep",
+            "",
+            "| threshold | refusal accuracy | false refusal |",
+            "| --- | --- | --- |",
+        ]
+        lines += [
+            f"| {r['threshold']:.2f} | {r['refusal_accuracy']:.3f} | {r['false_refusal']:.3f} |"
+            for r in sweep_rows
+        ]
+        lines += [
+            "",
+            f"Best by Youden's J (refusal accuracy - false refusal): "
+            f"{best_threshold(sweep_rows):.2f}.",
+        ]
     lines += ["", "## Failures", "", *(fails or ["none"])]
     return "\n".join(lines) + "\n"
 

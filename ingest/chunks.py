@@ -18,8 +18,32 @@ from ingest.turns import Turn
 
 _BOUNDARY = re.compile(r"[.!?][\"”’)\]]*(?=\s+[\"“'‘(\[]?[A-Z0-9À-Þ])")
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "no", "fig", "cf",
-    "approx", "dept", "jr", "sr", "inc", "ltd", "co", "corp", "u.s", "u.k", "e.u", "a.m", "p.m",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "no",
+    "fig",
+    "cf",
+    "approx",
+    "dept",
+    "jr",
+    "sr",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "u.s",
+    "u.k",
+    "e.u",
+    "a.m",
+    "p.m",
 }
 _MARKUP = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+|[-*+][ \t]+)|\*\*|(?<!\w)[*_]|[*_](?!\w)")
 _SPACE = re.compile(r"\s+")
@@ -95,7 +119,7 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
 def _last_mark(text: str, end: int) -> int:
     """Index of the last punctuation mark of a sentence, skipping closing quotes/brackets."""
     i = end - 1
-    while i > 0 and text[i] in "\"”’)] \t\n":
+    while i > 0 and text[i] in '"”’)] \t\n':
         i -= 1
     return i
 

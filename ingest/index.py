@@ -1,10 +1,10 @@
 """The index folder: FAISS vectors plus JSON, written atomically, never pickled.
 
-    index.faiss      chunk vectors (normalised, inner product)
-    sentences.faiss  sentence vectors, for picking the sentence that answers
-    chunks.jsonl     one chunk a line, with its sentences and their row in sentences.faiss
-    sources.jsonl    each transcript's text, checksum and turns, so offsets can be checked
-    manifest.json    model, dimension, chunker settings, corpus checksums, format version
+index.faiss      chunk vectors (normalised, inner product)
+sentences.faiss  sentence vectors, for picking the sentence that answers
+chunks.jsonl     one chunk a line, with its sentences and their row in sentences.faiss
+sources.jsonl    each transcript's text, checksum and turns, so offsets can be checked
+manifest.json    model, dimension, chunker settings, corpus checksums, format version
 """
 
 from __future__ import annotations
@@ -150,8 +150,15 @@ class Index:
                 f"({chunk_vectors.ntotal} vectors, {len(chunks)} chunks). "
                 "Rebuild it with `webinar-rag ingest --rebuild`."
             )
-        return cls(path, manifest, chunks, {s.name: s for s in sources}, chunk_vectors,
-                   sentence_vectors, {k: row for row, k in enumerate(keys)})
+        return cls(
+            path,
+            manifest,
+            chunks,
+            {s.name: s for s in sources},
+            chunk_vectors,
+            sentence_vectors,
+            {k: row for row, k in enumerate(keys)},
+        )
 
     @staticmethod
     def load_manifest(path: Path) -> Manifest | None:
@@ -171,8 +178,12 @@ class Index:
     def _chunk_record(self, chunk: Chunk) -> dict[str, Any]:
         record = asdict(chunk)
         record["sentences"] = [
-            [s.start_char, s.end_char, s.asks,
-             self.sentence_rows[(chunk.source, s.start_char, s.end_char)]]
+            [
+                s.start_char,
+                s.end_char,
+                s.asks,
+                self.sentence_rows[(chunk.source, s.start_char, s.end_char)],
+            ]
             for s in chunk.sentences
         ]
         return record
@@ -233,14 +244,23 @@ def _read_chunks(path: Path) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
 
 
 def _source_record(source: Source) -> dict[str, Any]:
-    return {"name": source.name, "sha256": source.sha256, "text": source.text,
-            "turns": [asdict(t) for t in source.turns]}
+    return {
+        "name": source.name,
+        "sha256": source.sha256,
+        "text": source.text,
+        "turns": [asdict(t) for t in source.turns],
+    }
 
 
 def _read_source(record: dict[str, Any]) -> Source:
     turns = tuple(
-        Turn(**{**t, "paragraphs": tuple(tuple(p) for p in t["paragraphs"]),
-                "heading": tuple(t["heading"]) if t["heading"] else None})
+        Turn(
+            **{
+                **t,
+                "paragraphs": tuple(tuple(p) for p in t["paragraphs"]),
+                "heading": tuple(t["heading"]) if t["heading"] else None,
+            }
+        )
         for t in record["turns"]
     )
     return Source(record["name"], record["sha256"], record["text"], turns)

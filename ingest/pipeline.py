@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.chunks import chunk_turns
-from ingest.embedder import Embedder, load_embedder
+from ingest.embedder import Embedder, load_embedder, model_name
 from ingest.errors import CorpusNotFound, IndexCorrupt, IndexMismatch, TranscriptFormatError
 from ingest.index import Index, Manifest, Source
 from ingest.settings import IngestSettings
-from ingest.turns import parse_transcript
+from ingest.turns import PARSER_VERSION, parse_transcript
 
 SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -41,15 +41,23 @@ def ingest(
     files = find_transcripts(paths or [settings.corpus])
     texts = {f.name: read_transcript(f) for f in files}
     checksums = {name: hashlib.sha256(t.encode("utf-8")).hexdigest() for name, t in texts.items()}
-    embedder = embedder or load_embedder(settings.model_path)
-    chunker = settings.chunker.to_dict()
-
-    if not rebuild and _up_to_date(settings.index_dir, embedder.name, checksums, chunker,
-                                   settings.speaker_prefix):
+    chunker = settings.chunker.to_dict() | {"parser_version": PARSER_VERSION}
+    model = embedder.name if embedder else model_name(Path(settings.model_path))
+    # Decide before loading the model: an unchanged corpus costs a checksum, not a model load.
+    if not rebuild and _up_to_date(
+        settings.index_dir, model, checksums, chunker, settings.speaker_prefix
+    ):
         existing = Index.load(settings.index_dir)
-        return IngestReport(settings.index_dir, tuple(texts), _count_turns(existing),
-                            len(existing.chunks), time.perf_counter() - began, True)
+        return IngestReport(
+            settings.index_dir,
+            tuple(texts),
+            _count_turns(existing),
+            len(existing.chunks),
+            time.perf_counter() - began,
+            True,
+        )
 
+    embedder = embedder or load_embedder(settings.model_path)
     sources, chunks = [], []
     for name, text in texts.items():
         turns = parse_transcript(text, name)
@@ -59,9 +67,9 @@ def ingest(
         raise TranscriptFormatError(
             f"No text to index in {', '.join(texts)}. Check that the files hold a transcript."
         )
-    sentence_keys = list(dict.fromkeys(
-        (c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences
-    ))
+    sentence_keys = list(
+        dict.fromkeys((c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences)
+    )
     chunk_vectors = embedder.embed([c.embedding_text(settings.speaker_prefix) for c in chunks])
     sentence_vectors = embedder.embed([texts[src][s:e] for src, s, e in sentence_keys])
     manifest = Manifest(
@@ -75,8 +83,14 @@ def ingest(
     )
     index = Index.build(manifest, chunks, sources, chunk_vectors, sentence_vectors, sentence_keys)
     index.save(settings.index_dir)
-    return IngestReport(settings.index_dir, tuple(texts), sum(len(s.turns) for s in sources),
-                        len(chunks), time.perf_counter() - began, False)
+    return IngestReport(
+        settings.index_dir,
+        tuple(texts),
+        sum(len(s.turns) for s in sources),
+        len(chunks),
+        time.perf_counter() - began,
+        False,
+    )
 
 
 def find_transcripts(paths: Sequence[Path]) -> list[Path]:
@@ -130,14 +144,24 @@ def read_transcript(path: Path) -> str:
     return text.replace("\r\n", "\n")
 
 
-def _up_to_date(index_dir: Path, model: str, checksums: dict[str, str],
-                chunker: dict[str, object], speaker_prefix: bool) -> bool:
+def _up_to_date(
+    index_dir: Path,
+    model: str,
+    checksums: dict[str, str],
+    chunker: dict[str, object],
+    speaker_prefix: bool,
+) -> bool:
     try:
         manifest = Index.load_manifest(index_dir)
     except (IndexCorrupt, IndexMismatch, OSError):
         return False
-    return (manifest is not None and manifest.model == model and manifest.sources == checksums
-            and manifest.chunker == chunker and manifest.speaker_prefix == speaker_prefix)
+    return (
+        manifest is not None
+        and manifest.model == model
+        and manifest.sources == checksums
+        and manifest.chunker == chunker
+        and manifest.speaker_prefix == speaker_prefix
+    )
 
 
 def _count_turns(index: Index) -> int:

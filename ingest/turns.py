@@ -10,7 +10,7 @@ speaker, so they are never attributed to the person whose section they sit in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.errors import TranscriptFormatError
 
@@ -28,7 +28,9 @@ _DISCLAIMER = re.compile(
     r"\b(co-funded by|funded by the european union|views and opinions expressed|disclaimer)\b",
     re.IGNORECASE,
 )
-_TERMINAL = tuple(".!?:;\"”’)]")
+# Bump when parsing changes what turns or offsets come out, so old indexes get rebuilt.
+PARSER_VERSION = 2
+_TERMINAL = tuple('.!?:;"”’)]')
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class _Block:
     owner: tuple[str, str] | None  # (speaker, affiliation) or None for the document
     span: Span
     heading: Span | None
-    kind: str  # "body", "heading", "note"
+    kind: str  # "label" (a speaker's name and role), "body", "heading", "note"
 
 
 def parse_transcript(text: str, source: str) -> list[Turn]:
@@ -66,22 +68,17 @@ def parse_transcript(text: str, source: str) -> list[Turn]:
         raise TranscriptFormatError(
             f"{source} is empty. Put a transcript with text in it, or remove the file."
         )
-    blocks = _join_page_breaks(list(_blocks(text)), text)
+    blocks = _join_page_breaks(_blocks(text), text)
     turns: list[Turn] = []
+    headings: dict[str | None, Span] = {}  # a speaker's heading, also for a turn resumed later
     for block in blocks:
-        last = turns[-1] if turns else None
         speaker, affiliation = block.owner if block.owner else (None, None)
-        same_owner = last is not None and (last.speaker, last.affiliation) == (speaker, affiliation)
-        if same_owner and last is not None and block.heading is None:
-            turns[-1] = Turn(
-                source=source,
-                index=last.index,
-                speaker=last.speaker,
-                affiliation=last.affiliation,
-                start_char=last.start_char,
-                end_char=block.span[1],
-                paragraphs=(*last.paragraphs, block.span),
-                heading=last.heading,
+        if block.heading is not None:
+            headings[speaker] = block.heading
+        last = turns[-1] if turns else None
+        if last is not None and last.speaker == speaker and block.kind != "label":
+            turns[-1] = replace(
+                last, end_char=block.span[1], paragraphs=(*last.paragraphs, block.span)
             )
             continue
         turns.append(
@@ -93,7 +90,7 @@ def parse_transcript(text: str, source: str) -> list[Turn]:
                 start_char=block.span[0],
                 end_char=block.span[1],
                 paragraphs=(block.span,),
-                heading=block.heading,
+                heading=headings.get(speaker) if speaker else None,
             )
         )
     return turns
@@ -102,20 +99,20 @@ def parse_transcript(text: str, source: str) -> list[Turn]:
 def _blocks(text: str) -> list[_Block]:
     """Classify each paragraph (or heading, or bullet) and give it an owner."""
     owner: tuple[str, str] | None = None
-    pending_heading: Span | None = None  # a speaker heading still waiting for its first text
     blocks: list[_Block] = []
     for start, end in _paragraph_spans(text):
         para = text[start:end]
         heading = _HEADING.match(para) if "\n" not in para else None
         person = _split_person(heading.group("bold")) if heading else None
         if heading and person:
+            # The name and role open the turn, so "who is X?" finds X's own section.
             owner = person
             rest_start = start + heading.start("rest")
-            pending_heading = (start, rest_start)
+            label = _strip_span(text, start + heading.start("bold"), start + heading.end("bold"))
+            blocks.append(_Block(owner, label, (start, rest_start), "label"))
             rest = _strip_span(text, rest_start, end)
             if rest[1] > rest[0]:
-                blocks.append(_Block(owner, rest, pending_heading, "body"))
-                pending_heading = None
+                blocks.append(_Block(owner, rest, None, "body"))
             continue
         if heading:
             inner = _strip_span(text, start + heading.start("bold"), start + heading.end("bold"))
@@ -134,8 +131,7 @@ def _blocks(text: str) -> list[_Block]:
         if _DISCLAIMER.search(para):
             blocks.append(_Block(None, (start, end), None, "note"))
             continue
-        blocks.append(_Block(owner, (start, end), pending_heading if owner else None, "body"))
-        pending_heading = None
+        blocks.append(_Block(owner, (start, end), None, "body"))
     return blocks
 
 

@@ -1,4 +1,4 @@
-"""Load the index, find passages, answer with verbatim speaker citations, refuse when unsupported."""
+"""Load the index, find passages, answer with verbatim speaker citations, or refuse."""
 
 from retrieval.answerer import REFUSAL
 from retrieval.assistant import Assistant

@@ -58,9 +58,18 @@ class ExtractiveAnswerer:
         return self.index.sources[source].text
 
     def score(
-        self, question: str, query: np.ndarray, hits: Sequence[Hit], ignore_words: str = ""
+        self,
+        question: str,
+        query: np.ndarray,
+        hits: Sequence[Hit],
+        subjects: Sequence[str] = (),
+        ignore_words: str = "",
     ) -> list[ScoredSentence]:
-        """Every sentence of the hits, best first, each once."""
+        """Every sentence of the hits, best first, each once.
+
+        A question quotes questions only when it is about asking, or about what its
+        subject speaker said (a moderator's words are questions).
+        """
         query_terms = [t for t in terms(question) if t not in set(terms(ignore_words))]
         quote_questions = bool(_ASKS_ABOUT_QUESTIONS.search(question))
         seen: set[tuple[str, int]] = set()
@@ -68,14 +77,18 @@ class ExtractiveAnswerer:
         for hit in hits:
             for sentence in hit.chunk.sentences:
                 key = (hit.chunk.source, sentence.start_char)
-                if key in seen or (sentence.asks and not quote_questions):
+                may_quote = quote_questions or hit.chunk.speaker in subjects
+                if key in seen or (sentence.asks and not may_quote):
                     continue
                 seen.add(key)
                 text = self.source_text(hit.chunk.source)[sentence.start_char : sentence.end_char]
                 semantic = float(self.index.sentence_vector(hit.chunk.source, sentence) @ query)
                 lexical = self.weights.coverage(query_terms, text)
-                total = (WEIGHTS["semantic"] * semantic + WEIGHTS["passage"] * hit.score
-                         + WEIGHTS["lexical"] * lexical)
+                total = (
+                    WEIGHTS["semantic"] * semantic
+                    + WEIGHTS["passage"] * hit.score
+                    + WEIGHTS["lexical"] * lexical
+                )
                 scored.append(ScoredSentence(hit.chunk, sentence, total, semantic, lexical))
         return sorted(scored, key=lambda s: -s.score)
 
@@ -84,14 +97,14 @@ class ExtractiveAnswerer:
         question: str,
         query: np.ndarray,
         hits: Sequence[Hit],
-        named_speakers: Sequence[str] = (),
+        subjects: Sequence[str] = (),
         ignore_words: str = "",
     ) -> Draft:
-        scored = self.score(question, query, hits, ignore_words)
+        scored = self.score(question, query, hits, subjects, ignore_words)
         best = scored[0].score if scored else 0.0
         if best < self.settings.refusal_threshold:
             return Draft(REFUSAL, True, (), best)
-        chosen = self._choose(scored, named_speakers)
+        chosen = self._choose(scored, subjects)
         citations = tuple(self._cite(n, s) for n, s in enumerate(chosen, start=1))
         text = " ".join(f"{normalise(c.quote)} [{c.n}]" for c in citations)
         return Draft(text, False, citations, best)
@@ -104,7 +117,11 @@ class ExtractiveAnswerer:
         chosen = [scored[0]]
         for speaker in named_speakers:
             best_of = next((s for s in scored if s.chunk.speaker == speaker), None)
-            if best_of and best_of not in chosen and best_of.score >= self.settings.refusal_threshold:
+            if (
+                best_of
+                and best_of not in chosen
+                and best_of.score >= self.settings.refusal_threshold
+            ):
                 chosen.append(best_of)
         for s in scored:
             if len(chosen) >= self.settings.max_quotes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 from ingest.embedder import Embedder, load_embedder
 from ingest.errors import IndexNotFound
@@ -45,14 +46,17 @@ class Assistant:
     def ask(self, question: str, *, speaker: str | None = None, k: int | None = None) -> Answer:
         question = question.strip()
         if not question:
-            raise EmptyQuestion("The question is empty. Ask something, e.g. "
-                                "`webinar-rag ask \"What does Japan's AI bill enforce?\"`.")
+            raise EmptyQuestion(
+                "The question is empty. Ask something, e.g. "
+                '`webinar-rag ask "What does Japan\'s AI bill enforce?"`.'
+            )
         k = k or self.settings.top_k
         began = time.perf_counter()
 
-        # 1. Whose words: an explicit filter wins, else the speakers the question names.
-        named = self.speakers.named_in(question)
-        only = [self._resolve(speaker)] if speaker else named
+        # 1. Whose words: an explicit filter wins, else the speakers the question is about
+        #    ("what did the moderator ask Ichikawa" -> the moderator's words).
+        subjects = [self._resolve(speaker)] if speaker else self.speakers.subjects(question)
+        only = subjects
 
         # 2. Retrieve; a named speaker with nothing relevant falls back to everyone.
         query = self.embedder.embed_query(question)
@@ -62,8 +66,9 @@ class Assistant:
         retrieved = time.perf_counter()
 
         # 3. Answer by quoting the sentences that answer, each with a verified citation.
-        cues = " ".join(c for p in self.speakers.profiles if p.name in named for c in p.cues)
-        draft = self.answerer.answer(question, query, hits, named, ignore_words=cues)
+        draft = self.answerer.answer(
+            question, query, hits, subjects, ignore_words=self.speakers.cue_text(subjects)
+        )
         done = time.perf_counter()
         return Answer(
             question=question,
@@ -71,9 +76,11 @@ class Assistant:
             refused=draft.refused,
             citations=draft.citations,
             contexts=tuple(hits),
-            timings_ms={"retrieve": (retrieved - began) * 1000,
-                        "generate": (done - retrieved) * 1000,
-                        "total": (done - began) * 1000},
+            timings_ms={
+                "retrieve": (retrieved - began) * 1000,
+                "generate": (done - retrieved) * 1000,
+                "total": (done - began) * 1000,
+            },
             confidence=draft.best_score,
         )
 
@@ -84,10 +91,11 @@ class Assistant:
     def retriever(self, k: int | None = None, speaker: str | None = None) -> TranscriptRetriever:
         """The same retrieval as a LangChain `BaseRetriever`."""
         speakers = [self._resolve(speaker)] if speaker else None
-        return TranscriptRetriever(searcher=self.searcher, k=k or self.settings.top_k,
-                                   speakers=speakers)
+        return TranscriptRetriever(
+            searcher=self.searcher, k=k or self.settings.top_k, speakers=speakers
+        )
 
-    def with_settings(self, **changes: object) -> Assistant:
+    def with_settings(self, **changes: Any) -> Assistant:
         """A copy with other query settings (same model and index), e.g. for a threshold sweep."""
         return Assistant(self.index, self.embedder, replace(self.settings, **changes))
 

@@ -68,7 +68,13 @@ def hit_to_document(hit: Hit) -> Document:
     return Document(
         page_content=c.text,
         id=c.id,
-        metadata={"chunk_id": c.id, "speaker": c.speaker, "affiliation": c.affiliation,
-                  "source": c.source, "start_char": c.start_char, "end_char": c.end_char,
-                  "score": hit.score},
+        metadata={
+            "chunk_id": c.id,
+            "speaker": c.speaker,
+            "affiliation": c.affiliation,
+            "source": c.source,
+            "start_char": c.start_char,
+            "end_char": c.end_char,
+            "score": hit.score,
+        },
     )

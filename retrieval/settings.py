@@ -13,7 +13,8 @@ class Settings:
     top_k: int = 5  # passages returned as contexts
     max_quotes: int = 3  # sentences the extractive answer quotes at most
     # The best sentence must score at least this for the transcript to count as answering.
-    # Chosen on eval/questions.jsonl with `python -m eval --sweep` (see README).
-    refusal_threshold: float = 0.42
+    # Chosen on eval/questions.jsonl by `python -m eval --sweep`: the threshold with the best
+    # refusal accuracy minus false-refusal rate (Youden's J). See eval/results/report.md.
+    refusal_threshold: float = 0.48
     # Further sentences are quoted only if they score within this margin of the best one.
     quote_margin: float = 0.12

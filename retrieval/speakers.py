@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -9,6 +10,27 @@ from dataclasses import dataclass
 from ingest.turns import Turn
 from retrieval.text import STOPWORDS, fold, words
 
+TITLE_WORDS = frozenset(
+    [
+        "professor",
+        "adviser",
+        "advisor",
+        "director",
+        "chair",
+        "chairman",
+        "chairperson",
+        "president",
+        "minister",
+        "ambassador",
+        "secretary",
+        "commissioner",
+        "ceo",
+        "cto",
+        "cfo",
+        "founder",
+        "rapporteur",
+    ]
+)
 ROLE_WORDS = ("moderator", "chair", "chairperson", "host", "facilitator", "presenter")
 _AFFILIATION_SPLIT = re.compile(r"[,/;()]")
 
@@ -33,26 +55,32 @@ class SpeakerDirectory:
             heading = texts[t.source][t.heading[0] : t.heading[1]] if t.heading else ""
             first = texts[t.source][t.start_char : min(t.end_char, t.start_char + 200)]
             intro[t.speaker] = intro.get(t.speaker, "") + " " + heading + " " + first
-        body = Counter(w for t in turns for w in words(_body(t, texts)))
-        headings = {n: set(words(f"{n} {a or ''}")) for n, a in people.items()}
-        owners = Counter(w for ws in headings.values() for w in ws)
+        heads = {n: _heading_cues(n, a) for n, a in people.items()}
+        owners = Counter(w for cues in heads.values() for w in cues)
+        spoken = Counter(
+            w
+            for t in turns
+            for p in t.paragraphs
+            if not _in_heading(p, t)
+            for w in words(texts[t.source][p[0] : p[1]])
+        )
         profiles = []
         for name, affiliation in people.items():
             cues: set[str] = {" ".join(words(name))}
             cues.update(w for w in words(name) if len(w) >= 3)
             for part in _AFFILIATION_SPLIT.split(affiliation or ""):
-                phrase = " ".join(words(part))
-                phrase = phrase.removeprefix("the ")
+                phrase = " ".join(words(part)).removeprefix("the ")
                 if len(phrase.split()) >= 2:
                     cues.add(phrase)
-            # A word of the heading that no one else's heading has and the talk never uses
-            # (an employer like "Fujitsu", a title like "professor") points at this speaker.
+            # An employer ("Fujitsu") or a title ("professor") that only this speaker has.
             cues.update(
-                w for w in headings[name]
-                if owners[w] == 1 and body[w] == 0 and len(w) >= 4 and w not in STOPWORDS
+                w for w in heads[name] if owners[w] == 1 and (w in TITLE_WORDS or spoken[w] == 0)
             )
             for role in ROLE_WORDS:
-                if role in words(intro[name]) and sum(role in words(v) for v in intro.values()) == 1:
+                if (
+                    role in words(intro[name])
+                    and sum(role in words(v) for v in intro.values()) == 1
+                ):
                     cues.add(role)
             profiles.append(SpeakerProfile(name, affiliation, tuple(sorted(cues))))
         self.profiles = tuple(profiles)
@@ -61,13 +89,42 @@ class SpeakerDirectory:
     def names(self) -> list[str]:
         return [p.name for p in self.profiles]
 
-    def named_in(self, question: str) -> list[str]:
-        """Speakers the question names, in directory order."""
+    def mentions(self, question: str) -> list[tuple[int, str]]:
+        """(position, speaker) for every speaker the question names, in reading order."""
         folded = " " + " ".join(words(question)) + " "
-        return [
-            p.name for p in self.profiles
-            if any(f" {cue} " in folded or f" {cue}s " in folded for cue in p.cues)
-        ]
+        found = []
+        for p in self.profiles:
+            positions = [folded.find(f" {cue}{end} ") for cue in p.cues for end in ("", "s")]
+            positions = [pos for pos in positions if pos >= 0]
+            if positions:
+                found.append((min(positions), p.name))
+        return sorted(found)
+
+    def named_in(self, question: str) -> list[str]:
+        """Speakers the question names, in the order it names them."""
+        return [name for _, name in self.mentions(question)]
+
+    def subjects(self, question: str) -> list[str]:
+        """Whose words the question asks for: the first speaker named, and any joined to it
+        by "and"/"or" ("Heikkilä and Tsuda"). In "What did the moderator ask Ichikawa?" the
+        moderator is the subject and Ichikawa only a topic.
+        """
+        mentions = self.mentions(question)
+        if not mentions:
+            return []
+        folded = " " + " ".join(words(question)) + " "
+        subjects = [mentions[0][1]]
+        for (prev, _), (pos, name) in itertools.pairwise(mentions):
+            between = set(folded[prev:pos].split()[1:]) - {"the", "both"}
+            if between & {"and", "or"} and len(between) <= 6:
+                subjects.append(name)
+            else:
+                break
+        return subjects
+
+    def cue_text(self, names: list[str]) -> str:
+        """The words that name these speakers (their own sentences rarely contain them)."""
+        return " ".join(c for p in self.profiles if p.name in names for c in p.cues)
 
     def resolve(self, speaker: str) -> str | None:
         """An explicit filter given by a user (`--speaker Tsuda`) -> the full name, or None."""
@@ -77,5 +134,17 @@ class SpeakerDirectory:
         return matches[0] if len(matches) == 1 else None
 
 
-def _body(turn: Turn, texts: dict[str, str]) -> str:
-    return texts[turn.source][turn.start_char : turn.end_char]
+def _in_heading(paragraph: tuple[int, int], turn: Turn) -> bool:
+    return turn.heading is not None and turn.heading[0] <= paragraph[0] < turn.heading[1]
+
+
+def _heading_cues(name: str, affiliation: str | None) -> set[str]:
+    """Single words of a heading that can name its speaker: each organisation's words (the
+    last part before a "/") and title words."""
+    cues: set[str] = set()
+    for part in (affiliation or "").split("/"):
+        segments = [s for s in part.split(",") if s.strip()]
+        if segments:
+            cues.update(w for w in words(segments[-1]) if len(w) >= 3 and w not in STOPWORDS)
+        cues.update(w for w in words(part) if w in TITLE_WORDS)
+    return cues - {"ltd", "inc", "co", "corp", "gmbh", "office"}

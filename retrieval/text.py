@@ -8,17 +8,23 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
+_POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself just
-    me more most my no nor not of off on once only or other our ours out over own same she should
-    so some such than that the their theirs them then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you
-    your yours s t don say said says saying tell told talk talked mention mentioned mentions
-    think thought according discuss discussed explain explained describe described view views
-    speaker speakers webinar report transcript anything something thing things""".split()
+    """
+    a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers him his how i if in into is it its
+    itself just me more most my no nor not of off on once only or other our ours out over
+    own same she should so some such than that the their theirs them then there these they
+    this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours s t don say said says saying tell told talk
+    talked mention mentioned mentions think thought according discuss discussed explain
+    explained describe described view views speaker speakers webinar report transcript
+    anything something thing things ask asks asked asking question questions answer answered
+    reply replied respond responded want wanted elaborate stress stressed refer referred
+    emphasise emphasised emphasize emphasized
+    """.split()  # noqa: SIM905
 )
 
 
@@ -29,7 +35,8 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+    """Folded words, possessives dropped: `Fujitsu's` -> `fujitsu`."""
+    return [_POSSESSIVE.sub("", w) for w in _WORD.findall(fold(text))]
 
 
 def stem(word: str) -> str:

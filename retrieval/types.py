@@ -17,9 +17,15 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk
-        return {"chunk_id": c.id, "speaker": c.speaker, "text": c.text,
-                "score": round(float(self.score), 4), "source": c.source,
-                "start_char": c.start_char, "end_char": c.end_char}
+        return {
+            "chunk_id": c.id,
+            "speaker": c.speaker,
+            "text": c.text,
+            "score": round(float(self.score), 4),
+            "source": c.source,
+            "start_char": c.start_char,
+            "end_char": c.end_char,
+        }
 
 
 @dataclass(frozen=True)

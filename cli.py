@@ -1,0 +1,126 @@
+"""`webinar-rag`: a thin command-line face over ingest, retrieval and eval.
+
+Errors print one line that names the problem and the fix, and exit non-zero; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ingest import IngestSettings, WebinarRagError, ingest
+from ingest.chunks import normalise
+from retrieval import Answer, Assistant, Settings
+from retrieval.questions import read_questions
+
+EXIT_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except WebinarRagError as exc:
+        print(f"webinar-rag: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("webinar-rag: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug of ours: still one line, with a way to see more
+        if os.environ.get("WEBINAR_RAG_DEBUG"):
+            raise
+        print(
+            f"webinar-rag: internal error: {type(exc).__name__}: {exc}. "
+            "Run again with WEBINAR_RAG_DEBUG=1 for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="webinar-rag", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="build or refresh the index from transcripts")
+    p.add_argument(
+        "paths", nargs="*", type=Path, help="transcript files or folders (default corpus/)"
+    )
+    p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild even if nothing changed")
+    p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with cited quotes")
+    p.add_argument("question", nargs="?", help="the question")
+    p.add_argument("--questions", type=Path, help='JSONL file, one {"question", "id"} a line')
+    p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.add_argument("--speaker", help="only this speaker's words (name, surname or 'document')")
+    p.add_argument("-k", "--top-k", type=int, help="passages to retrieve")
+    p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.set_defaults(func=_ask)
+
+    p = sub.add_parser(
+        "eval", help="evaluate on a question file (see `python -m eval -h`)", add_help=False
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=lambda a: __import__("eval.run").run.main(a.rest))
+    return parser
+
+
+def _settings(index: Path | None) -> Settings:
+    settings = Settings()
+    if index is not None:
+        settings = replace(settings, ingest=replace(settings.ingest, index_dir=index))
+    return settings
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    settings: IngestSettings = _settings(args.index).ingest
+    report = ingest(args.paths or None, settings, rebuild=args.rebuild)
+    state = "up to date" if report.up_to_date else "built"
+    print(
+        f"Index {state} at {report.index_dir}: {len(report.sources)} transcript(s), "
+        f"{report.n_turns} turns, {report.n_chunks} chunks in {report.seconds:.1f} s."
+    )
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    if args.questions and args.question:
+        raise WebinarRagError("Give either a QUESTION or --questions FILE, not both.")
+    if args.questions:
+        records: list[dict[str, Any]] = read_questions(args.questions)
+    elif args.question is not None:
+        records = [{"question": args.question}]
+    else:
+        raise WebinarRagError('No question. Use `webinar-rag ask "QUESTION"` or --questions FILE.')
+    if args.top_k is not None and args.top_k < 1:
+        raise WebinarRagError(f"--top-k must be at least 1, not {args.top_k}.")
+    assistant = Assistant.load(_settings(args.index))
+    for record in records:
+        answer = assistant.ask(record["question"], speaker=args.speaker, k=args.top_k)
+        if args.json:
+            print(json.dumps(answer.to_dict(id=record.get("id")), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer), flush=True)
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text]
+    if answer.citations:
+        lines.append("")
+    for c in answer.citations:
+        who = f"{c.speaker}, {c.affiliation}" if c.speaker else f"Document ({c.source})"
+        lines.append(f'[{c.n}] {who}: "{normalise(c.quote)}"')
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Create .venv (Python 3.11) and install webinar-rag into it; `setup.sh test` adds the test tools.
+# torch comes first and pinned: 2.13.0 is a local CPU wheel here, anything else pulls CUDA builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${PYTHON:-python3.11}
+command -v "$py" >/dev/null 2>&1 || py=python3
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+"${pip[@]}" torch==2.13.0
+if [ "${1:-}" = test ]; then
+    "${pip[@]}" -e ".[test]"
+else
+    "${pip[@]}" -e .
+fi
