@@ -23,3 +23,7 @@ class IndexCorrupt(WebinarRagError):
 
 class IndexMismatch(WebinarRagError):
     """The index was built with another model or format than the one configured."""
+
+
+class NotAnIndexFolder(WebinarRagError):
+    """The index path holds other files: writing there would replace them."""

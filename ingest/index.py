@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 
 from ingest.chunks import Chunk, Sentence
-from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound, NotAnIndexFolder
 from ingest.turns import Turn
 
 FORMAT_VERSION = 1
@@ -87,8 +87,12 @@ class Index:
     def save(self, path: Path) -> None:
         """Write into a temporary folder beside `path`, then swap it into place."""
         path = Path(path)
+        self.check_target(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; an index is an ordinary folder
         try:
             faiss.write_index(self.chunk_vectors, str(tmp / "index.faiss"))
             faiss.write_index(self.sentence_vectors, str(tmp / "sentences.faiss"))
@@ -159,6 +163,18 @@ class Index:
             sentence_vectors,
             {k: row for row, k in enumerate(keys)},
         )
+
+    @staticmethod
+    def check_target(path: Path) -> None:
+        """Refuse to replace a folder that is not an index: it may hold someone's files."""
+        path = Path(path)
+        if path.is_file() or (
+            path.is_dir() and not (path / "manifest.json").is_file() and any(path.iterdir())
+        ):
+            raise NotAnIndexFolder(
+                f"{path} is not an index folder (no manifest.json) and is not empty; "
+                "writing the index there would replace it. Choose a new or empty folder."
+            )
 
     @staticmethod
     def load_manifest(path: Path) -> Manifest | None:

@@ -39,6 +39,7 @@ def ingest(
     settings = settings or IngestSettings()
     began = time.perf_counter()
     files = find_transcripts(paths or [settings.corpus])
+    Index.check_target(settings.index_dir)
     texts = {f.name: read_transcript(f) for f in files}
     checksums = {name: hashlib.sha256(t.encode("utf-8")).hexdigest() for name, t in texts.items()}
     chunker = settings.chunker.to_dict() | {"parser_version": PARSER_VERSION}

@@ -21,7 +21,8 @@ _HASH_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<body>[^\n]*)$")
 _ITALIC_PARAGRAPH = re.compile(r"^(\*|_)(?!\1)(?P<body>[\s\S]+?)(?<!\1)\1$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
 _HONORIFIC = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Prof|Professor|Sir|Dame)\.?\s+")
-_NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.\-]*$")
+_NAME_TOKEN = re.compile(r"^[\w'’.\-]+$")
+_THEMATIC_BREAK = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _NAME_PARTICLES = {"von", "van", "der", "den", "de", "da", "di", "du", "le", "la", "bin", "al"}
 # Boilerplate that funders require in reports; it is the document speaking, not a person.
 _DISCLAIMER = re.compile(
@@ -29,7 +30,7 @@ _DISCLAIMER = re.compile(
     re.IGNORECASE,
 )
 # Bump when parsing changes what turns or offsets come out, so old indexes get rebuilt.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 _TERMINAL = tuple('.!?:;"”’)]')
 
 
@@ -136,7 +137,8 @@ def _blocks(text: str) -> list[_Block]:
 
 
 def _paragraph_spans(text: str) -> list[Span]:
-    """Blank-line separated paragraphs; every bullet line and heading line stands alone."""
+    """Blank-line separated paragraphs; a heading line stands alone, a bullet item starts a new
+    paragraph (its wrapped lines continue it), and a thematic break (`***`) separates."""
     spans: list[Span] = []
     current: list[int] | None = None  # [start, end] of the paragraph being read
     pos = 0
@@ -144,17 +146,18 @@ def _paragraph_spans(text: str) -> list[Span]:
         line_start, pos = pos, pos + len(line)
         body = line.rstrip("\r\n")
         line_end = line_start + len(body)
-        bullet = _BULLET.match(body)
-        standalone = bool(bullet or body.lstrip().startswith("#") or _HEADING.match(body))
-        if current is not None and (not body.strip() or standalone):
+        blank = not body.strip() or bool(_THEMATIC_BREAK.match(body))
+        bullet = None if blank else _BULLET.match(body)
+        heading = not blank and (body.lstrip().startswith("#") or bool(_HEADING.match(body)))
+        if current is not None and (blank or bullet or heading):
             spans.append((current[0], current[1]))
             current = None
-        if not body.strip():
+        if blank:
             continue
-        if standalone:
-            spans.append((line_start + bullet.end() if bullet else line_start, line_end))
+        if heading:
+            spans.append((line_start, line_end))
         elif current is None:
-            current = [line_start, line_end]
+            current = [line_start + bullet.end() if bullet else line_start, line_end]
         else:
             current[1] = line_end
     if current is not None:
@@ -192,7 +195,9 @@ def _split_person(bold: str) -> tuple[str, str] | None:
     tokens = name.split()
     if not 2 <= len(tokens) <= 5 or ":" in name:
         return None
-    if not all(_NAME_TOKEN.match(t) or t.lower() in _NAME_PARTICLES for t in tokens):
+    if not all(
+        (_NAME_TOKEN.match(t) and t[0].isupper()) or t.lower() in _NAME_PARTICLES for t in tokens
+    ):
         return None
     return name, affiliation.rstrip(",").strip()
 

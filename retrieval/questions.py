@@ -15,7 +15,7 @@ class QuestionFileError(WebinarRagError):
 
 def read_questions(path: Path) -> list[dict[str, Any]]:
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError as exc:
         raise QuestionFileError(f"No question file at {path}. Check the path.") from exc
     except (OSError, UnicodeDecodeError) as exc:

@@ -1,0 +1,81 @@
+"""Shared real parts: the bundled embedding model and one index, each built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ingest import IngestReport, IngestSettings, ingest
+from ingest.embedder import Embedder, load_embedder
+from ingest.settings import default_model_path
+from retrieval import Assistant, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_FILE = ROOT / "corpus" / "eu-japan-ai-webinar-report.md"
+QUESTIONS_FILE = ROOT / "eval" / "questions.jsonl"
+SOURCE = CORPUS_FILE.name
+
+
+def read_corpus() -> str:
+    return CORPUS_FILE.read_text(encoding="utf-8")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder, by relative path, with its bytes."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def corpus_text() -> str:
+    return read_corpus()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real bundled all-MiniLM-L6-v2, loaded once (the CLI's cached loader reuses it)."""
+    return load_embedder(default_model_path())
+
+
+@pytest.fixture(scope="session")
+def built_index(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> tuple[Path, IngestReport]:
+    """One real FAISS index of the shipped corpus, in a temporary folder (never ./index)."""
+    index_dir = tmp_path_factory.mktemp("session-index") / "index"
+    settings = IngestSettings(corpus=CORPUS_FILE.parent, index_dir=index_dir)
+    report = ingest([CORPUS_FILE], settings, rebuild=True, embedder=embedder)
+    return index_dir, report
+
+
+@pytest.fixture(scope="session")
+def index_dir(built_index: tuple[Path, IngestReport]) -> Path:
+    """Read-only: tests that damage or rewrite an index use `index_copy`."""
+    return built_index[0]
+
+
+@pytest.fixture(scope="session")
+def settings(index_dir: Path) -> Settings:
+    base = Settings()
+    return replace(
+        base, ingest=replace(base.ingest, corpus=CORPUS_FILE.parent, index_dir=index_dir)
+    )
+
+
+@pytest.fixture(scope="session")
+def assistant(settings: Settings, embedder: Embedder) -> Assistant:
+    loaded = Assistant.load(settings)
+    assert loaded.embedder is embedder  # the model loads once per process
+    return loaded
+
+
+@pytest.fixture
+def index_copy(index_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the session index, free to damage."""
+    target = tmp_path / "index-copy" / "index"
+    shutil.copytree(index_dir, target)
+    return target

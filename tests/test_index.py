@@ -1,0 +1,254 @@
+"""The index folder: built from the real corpus with the real model, loaded back, kept safe."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+from conftest import CORPUS_FILE, SOURCE, read_corpus, snapshot
+
+from ingest import (
+    Index,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotFound,
+    IngestReport,
+    IngestSettings,
+    chunk_turns,
+    ingest,
+    parse_transcript,
+)
+from ingest.embedder import Embedder
+from ingest.index import FILES
+from ingest.settings import ChunkerSettings
+
+pytestmark = pytest.mark.slow
+
+
+def leftovers(parent: Path, keep: str) -> list[str]:
+    """Anything beside the index folder: temporary or set-aside folders a save left behind."""
+    return sorted(p.name for p in parent.iterdir() if p.name != keep)
+
+
+def test_built_index_loads_back_with_the_same_chunks(
+    built_index: tuple[Path, IngestReport], embedder: Embedder
+) -> None:
+    index_dir, report = built_index
+    assert not report.up_to_date
+    assert report.sources == (SOURCE,)
+    index = Index.load(index_dir, expected_model=embedder.name)
+    text = read_corpus()
+    expected = chunk_turns(parse_transcript(text, SOURCE), text, ChunkerSettings())
+    assert index.chunks == expected
+    assert len(index.chunks) == report.n_chunks == index.manifest.n_chunks
+    assert index.chunk_vectors.ntotal == len(index.chunks)
+    assert index.chunk_vectors.d == embedder.dimension == index.manifest.dimension
+    assert index.sentence_vectors.ntotal == index.manifest.n_sentences
+    assert index.manifest.model == embedder.name
+    assert index.manifest.metric == "inner_product"
+    assert index.manifest.normalized is True
+    assert index.manifest.sources == {SOURCE: hashlib.sha256(text.encode()).hexdigest()}
+    assert index.sources[SOURCE].text == text
+    assert index.sources[SOURCE].turns == tuple(parse_transcript(text, SOURCE))
+    # Stored vectors are unit length and are the model's embedding of what was indexed.
+    vectors = index.chunk_vectors.reconstruct_n(0, index.chunk_vectors.ntotal)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    again = embedder.embed(
+        [c.embedding_text(index.manifest.speaker_prefix) for c in index.chunks[:3]]
+    )
+    np.testing.assert_allclose(vectors[:3], again, atol=1e-4)
+
+
+def test_reingesting_the_unchanged_corpus_is_up_to_date(
+    index_dir: Path, embedder: Embedder
+) -> None:
+    before = snapshot(index_dir)
+    ids = [c.id for c in Index.load(index_dir).chunks]
+    settings = IngestSettings(corpus=CORPUS_FILE.parent, index_dir=index_dir)
+    report = ingest([CORPUS_FILE], settings, embedder=embedder)
+    assert report.up_to_date
+    assert report.n_chunks == len(ids)
+    assert snapshot(index_dir) == before  # nothing was rewritten
+    assert [c.id for c in Index.load(index_dir).chunks] == ids
+
+
+def test_a_changed_corpus_is_rebuilt(index_copy: Path, tmp_path: Path, embedder: Embedder) -> None:
+    old = Index.load(index_copy)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    changed = read_corpus() + "\n\nThe webinar closed with thanks to every panellist.\n"
+    (corpus / SOURCE).write_text(changed, encoding="utf-8")
+    settings = IngestSettings(corpus=corpus, index_dir=index_copy)
+
+    report = ingest([corpus], settings, embedder=embedder)
+
+    assert not report.up_to_date
+    new = Index.load(index_copy, expected_model=embedder.name)
+    assert new.manifest.sources == {SOURCE: hashlib.sha256(changed.encode()).hexdigest()}
+    assert any("thanks to every panellist" in c.text for c in new.chunks)
+    assert new.chunk_vectors.ntotal == len(new.chunks)
+    # Ids are where the text sits: chunks before the change keep theirs.
+    last_turn = max(c.turn_index for c in old.chunks)
+    kept = {c.id for c in old.chunks if c.turn_index < last_turn}
+    assert kept <= {c.id for c in new.chunks}
+    assert leftovers(index_copy.parent, "index") == []
+    # And now it is up to date again.
+    assert ingest([corpus], settings, embedder=embedder).up_to_date
+
+
+def test_other_model_is_a_mismatch_naming_both_models(index_dir: Path) -> None:
+    built_with = Index.load_manifest(index_dir).model  # type: ignore[union-attr]
+    with pytest.raises(IndexMismatch) as caught:
+        Index.load(index_dir, expected_model="paraphrase-other@0123456789ab")
+    message = str(caught.value)
+    assert built_with in message
+    assert "paraphrase-other@0123456789ab" in message
+    assert "ingest --rebuild" in message
+
+
+def test_no_index_folder_is_index_not_found(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFound, match="webinar-rag ingest"):
+        Index.load(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("missing", [f for f in FILES if f != "manifest.json"])
+def test_a_missing_file_is_index_corrupt(index_copy: Path, missing: str) -> None:
+    (index_copy / missing).unlink()
+    with pytest.raises(IndexCorrupt) as caught:
+        Index.load(index_copy)
+    assert missing in str(caught.value)
+    assert "ingest --rebuild" in str(caught.value)
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 3])
+
+
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [
+        ("index.faiss", _truncate),
+        ("sentences.faiss", _truncate),
+        ("chunks.jsonl", _truncate),
+        ("sources.jsonl", _truncate),
+        ("manifest.json", _truncate),
+        ("manifest.json", lambda p: p.write_text('{"model": "x"}', encoding="utf-8")),
+        ("chunks.jsonl", lambda p: p.write_text("", encoding="utf-8")),
+        ("index.faiss", lambda p: p.write_bytes(b"not a faiss index")),
+    ],
+    ids=[
+        "index.faiss-cut",
+        "sentences.faiss-cut",
+        "chunks-cut",
+        "sources-cut",
+        "manifest-cut",
+        "manifest-fields",
+        "chunks-empty",
+        "index.faiss-garbage",
+    ],
+)
+def test_a_damaged_file_is_index_corrupt(
+    index_copy: Path, name: str, damage: Callable[[Path], None]
+) -> None:
+    damage(index_copy / name)
+    with pytest.raises(IndexCorrupt, match="ingest --rebuild"):
+        Index.load(index_copy)
+
+
+def test_a_failed_save_leaves_the_previous_index_intact(
+    index_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(index_copy)
+    index = Index.load(index_copy)
+    real_write = faiss.write_index
+    calls: list[str] = []
+
+    def write_then_fail(vectors: faiss.Index, path: str) -> None:
+        calls.append(path)
+        if len(calls) == 2:  # the first file is already on disk when the second one fails
+            raise OSError(28, "No space left on device")
+        real_write(vectors, path)
+
+    monkeypatch.setattr(faiss, "write_index", write_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        index.save(index_copy)
+    monkeypatch.undo()
+
+    assert len(calls) == 2
+    assert snapshot(index_copy) == before
+    assert leftovers(index_copy.parent, "index") == []
+    assert len(Index.load(index_copy).chunks) == len(index.chunks)
+
+
+def test_a_crash_while_swapping_folders_restores_the_previous_index(
+    index_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(index_copy)
+    index = Index.load(index_copy)
+    real_replace = os.replace
+
+    def fail_moving_new_in(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(dst) == index_copy and ".tmp-" in Path(src).name:
+            raise OSError(5, "Input/output error")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_moving_new_in)
+    with pytest.raises(OSError, match="Input/output"):
+        index.save(index_copy)
+    monkeypatch.undo()
+
+    assert snapshot(index_copy) == before
+    assert leftovers(index_copy.parent, "index") == []
+    Index.load(index_copy)
+
+
+def test_the_index_folder_holds_json_and_faiss_never_pickle(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert sorted(p.name for p in index_dir.iterdir()) == sorted(FILES)
+    for path in index_dir.iterdir():
+        data = path.read_bytes()
+        assert not data.startswith(b"\x80"), f"{path.name} looks like a pickle"
+        assert path.suffix in {".faiss", ".json", ".jsonl"}
+        if path.suffix == ".faiss":
+            assert data[:3] == b"IxF"  # FAISS's own flat index format
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert isinstance(manifest, dict)
+    assert manifest["metric"] == "inner_product"
+    for name in ("chunks.jsonl", "sources.jsonl"):
+        lines = (index_dir / name).read_text(encoding="utf-8").splitlines()
+        assert lines
+        assert all(isinstance(json.loads(line), dict) for line in lines)
+
+    def no_pickle(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the index must load without unpickling")
+
+    monkeypatch.setattr(pickle, "load", no_pickle)
+    monkeypatch.setattr(pickle, "loads", no_pickle)
+    assert Index.load(index_dir).chunks
+
+
+def test_copying_an_index_keeps_it_loadable(index_dir: Path, tmp_path: Path) -> None:
+    """Offsets and paths inside the folder are relative to nothing: a copy works anywhere."""
+    moved = tmp_path / "elsewhere" / "idx"
+    shutil.copytree(index_dir, moved)
+    assert Index.load(moved).chunks == Index.load(index_dir).chunks
+
+
+def test_a_saved_index_folder_respects_the_umask(index_dir: Path, tmp_path: Path) -> None:
+    """mkdtemp makes private folders; the app may run as another user than `ingest` did."""
+    index = Index.load(index_dir)
+    target = tmp_path / "saved"
+    index.save(target)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
