@@ -70,7 +70,8 @@ class ExtractiveAnswerer:
         A question quotes questions only when it is about asking, or about what its
         subject speaker said (a moderator's words are questions).
         """
-        query_terms = [t for t in terms(question) if t not in set(terms(ignore_words))]
+        ignored = set(terms(ignore_words))
+        query_terms = [t for t in terms(question) if t not in ignored]
         quote_questions = bool(_ASKS_ABOUT_QUESTIONS.search(question))
         seen: set[tuple[str, int]] = set()
         scored: list[ScoredSentence] = []
