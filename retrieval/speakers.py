@@ -55,7 +55,7 @@ class SpeakerDirectory:
             heading = texts[t.source][t.heading[0] : t.heading[1]] if t.heading else ""
             first = texts[t.source][t.start_char : min(t.end_char, t.start_char + 200)]
             intro[t.speaker] = intro.get(t.speaker, "") + " " + heading + " " + first
-        heads = {n: _heading_cues(n, a) for n, a in people.items()}
+        heads = {n: _heading_cues(a) for n, a in people.items()}
         owners = Counter(w for cues in heads.values() for w in cues)
         spoken = Counter(
             w
@@ -138,7 +138,7 @@ def _in_heading(paragraph: tuple[int, int], turn: Turn) -> bool:
     return turn.heading is not None and turn.heading[0] <= paragraph[0] < turn.heading[1]
 
 
-def _heading_cues(name: str, affiliation: str | None) -> set[str]:
+def _heading_cues(affiliation: str | None) -> set[str]:
     """Single words of a heading that can name its speaker: each organisation's words (the
     last part before a "/") and title words."""
     cues: set[str] = set()
