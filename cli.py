@@ -17,6 +17,7 @@ from typing import Any
 from ingest import IngestSettings, WebinarRagError, ingest
 from ingest.chunks import normalise
 from retrieval import Answer, Assistant, Settings
+from retrieval.llm import chat_model
 from retrieval.questions import read_questions
 
 EXIT_ERROR = 2
@@ -63,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--speaker", help="only this speaker's words (name, surname or 'document')")
     p.add_argument("-k", "--top-k", type=int, help="passages to retrieve")
     p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.add_argument(
+        "--backend",
+        choices=["auto", "extractive", "llm"],
+        help="who writes the answer (default auto: the LLM if OPENAI_BASE_URL/OPENAI_API_KEY "
+        "is set, else the offline extractive answerer)",
+    )
+    p.add_argument("--stream", action="store_true", help="print the answer as it is written")
     p.set_defaults(func=_ask)
 
     p = sub.add_parser(
@@ -102,9 +110,16 @@ def _ask(args: argparse.Namespace) -> int:
         raise WebinarRagError('No question. Use `webinar-rag ask "QUESTION"` or --questions FILE.')
     if args.top_k is not None and args.top_k < 1:
         raise WebinarRagError(f"--top-k must be at least 1, not {args.top_k}.")
-    assistant = Assistant.load(_settings(args.index))
+    settings = _settings(args.index)
+    if args.backend == "llm" and not settings.llm.configured:
+        chat_model(settings.llm)  # raises the one-line "no endpoint configured" error
+    assistant = Assistant.load(settings)
     for record in records:
-        answer = assistant.ask(record["question"], speaker=args.speaker, k=args.top_k)
+        options = {"speaker": args.speaker, "k": args.top_k, "backend": args.backend}
+        if args.stream and not args.json:
+            answer = _stream(assistant, record["question"], options)
+        else:
+            answer = assistant.ask(record["question"], **options)
         if args.json:
             print(json.dumps(answer.to_dict(id=record.get("id")), ensure_ascii=False), flush=True)
         else:
@@ -112,8 +127,25 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stream(assistant: Assistant, question: str, options: dict[str, Any]) -> Answer:
+    """Print the model's words as they come; the verified answer follows if it differs."""
+    streamed: list[str] = []
+    for piece in assistant.stream(question, **options):
+        if isinstance(piece, Answer):
+            if "".join(streamed).strip() != piece.text.strip():
+                print("\n\nVerified answer:", flush=True)
+                return piece
+            print("\n", flush=True)
+            return replace(piece, text="")
+        streamed.append(piece)
+        print(piece, end="", flush=True)
+    raise RuntimeError("the stream ended without an answer")
+
+
 def format_answer(answer: Answer) -> str:
-    lines = [answer.text]
+    lines = [answer.text] if answer.text else []
+    if answer.notice:
+        lines.append(f"Note: {answer.notice}")
     if answer.citations:
         lines.append("")
     for c in answer.citations:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from ingest.chunks import normalise
 
 Record = dict[str, Any]  # one line of `webinar-rag ask --json`
+_MARKER = re.compile(r"\[\d+\]")
 
 
 def rank_of_evidence(answer: Record, question: Record) -> int | None:
@@ -74,6 +76,8 @@ def summarise(
         return sum(flags) / len(flags) if flags else math.nan
 
     latencies = [a["timings_ms"]["total"] for _, a in pairs]
+    removed = sum(len(a.get("removed_claims", ())) for _, a in pairs)
+    kept = sum(len(_MARKER.findall(a["answer"])) for _, a in pairs if not a["refused"])
     return {
         "questions": len(pairs),
         "hit@1": share([r == 1 for r in ranks]),
@@ -84,6 +88,8 @@ def summarise(
         "citation_grounding": share([grounded(a, source_text) for _, a in pairs]),
         "refusal_accuracy": share([a["refused"] for _, a in unanswerable]),
         "false_refusal": share([a["refused"] for _, a in answerable]),
+        "answered_by_llm": share([a.get("backend", "").startswith("llm") for _, a in pairs]),
+        "claims_removed": removed / (removed + kept) if removed + kept else 0.0,
         "p50_ms": percentile(latencies, 0.5),
         "p95_ms": percentile(latencies, 0.95),
     }

@@ -1,21 +1,26 @@
 """Run the assistant over a question file and report retrieval, answer and refusal metrics.
 
 python -m eval [--questions FILE] [--sweep] [--out eval/results]
+python -m eval --backend both --local-llm     # extractive vs LLM on the same questions
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from eval.local_llm import ALIAS, local_llm
 from eval.metrics import Record, facts_covered, rank_of_evidence, speakers_match, summarise
 from retrieval import Assistant, Settings
 from retrieval.questions import read_questions
+from retrieval.settings import Backend
 
 DEV_SET = Path(__file__).with_name("questions.jsonl")
 
@@ -28,17 +33,25 @@ def load_questions(path: Path) -> list[Record]:
     return questions
 
 
-def run(assistant: Assistant, questions: Sequence[Record]) -> list[tuple[Record, Record]]:
-    return [
-        (q, assistant.ask(q["question"]).to_dict(id=q["id"]) | {"confidence": None})
-        for q in questions
-    ]
+def run(
+    assistant: Assistant, questions: Sequence[Record], backend: Backend = "extractive"
+) -> list[tuple[Record, Record]]:
+    pairs = []
+    for n, q in enumerate(questions, start=1):
+        answer = assistant.ask(q["question"], backend=backend)
+        pairs.append((q, answer.to_dict(id=q["id"]) | {"removed_claims": answer.removed_claims}))
+        print(f"\r{backend}: {n}/{len(questions)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return pairs
 
 
 def sweep(assistant: Assistant, questions: Sequence[Record]) -> list[dict[str, float]]:
     """Refusal trade-off over thresholds, from each question's best-evidence score."""
     open_assistant = assistant.with_settings(refusal_threshold=-1.0)
-    scores = [(q["answerable"], open_assistant.ask(q["question"]).confidence) for q in questions]
+    scores = [
+        (q["answerable"], open_assistant.ask(q["question"], backend="extractive").confidence)
+        for q in questions
+    ]
     rows = []
     for step in range(20, 71):
         t = step / 100
@@ -86,28 +99,29 @@ def failures(pairs: Sequence[tuple[Record, Record]]) -> list[str]:
 
 
 def report(
-    metrics: dict[str, float],
-    fails: list[str],
+    results: dict[str, dict[str, Any]],
+    fails: dict[str, list[str]],
     settings: Settings,
     sweep_rows: list[dict[str, float]] | None,
 ) -> str:
+    names = list(results)
     lines = [
         "# Evaluation on the development questions",
         "",
-        f"Refusal threshold {settings.refusal_threshold}, top-k {settings.top_k}, "
+        f"Refusal threshold {settings.refusal_threshold}, top-k {settings.top_k} "
+        f"({settings.llm_passages} given to the LLM), "
         f"chunker {settings.ingest.chunker.to_dict()}.",
         "",
-        "| metric | value |",
-        "| --- | --- |",
+        "| metric | " + " | ".join(names) + " |",
+        "| --- |" + " --- |" * len(names),
     ]
-    lines += [
-        f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
-        for k, v in metrics.items()
-    ]
+    for key in results[names[0]]:
+        cells = [results[n].get(key) for n in names]
+        lines.append(f"| {key} | " + " | ".join(_cell(c) for c in cells) + " |")
     if sweep_rows:
         lines += [
             "",
-            "## Refusal threshold sweep",
+            "## Refusal threshold sweep (the extractive judge, used by every backend)",
             "",
             "| threshold | refusal accuracy | false refusal |",
             "| --- | --- | --- |",
@@ -121,8 +135,15 @@ def report(
             f"Best by Youden's J (refusal accuracy - false refusal): "
             f"{best_threshold(sweep_rows):.2f}.",
         ]
-    lines += ["", "## Failures", "", *(fails or ["none"])]
+    for name in names:
+        lines += ["", f"## Failures: {name}", "", *(fails[name] or ["none"])]
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "" if value is None else str(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,22 +152,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="index folder (default: settings)")
     parser.add_argument("--out", type=Path, help="write report.md and metrics.json here")
     parser.add_argument("--sweep", action="store_true", help="also sweep the refusal threshold")
+    parser.add_argument("--backend", choices=["extractive", "llm", "both"], default="extractive")
+    parser.add_argument(
+        "--local-llm", action="store_true", help="start the bundled llama.cpp model for the LLM"
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     if args.index:
         settings = replace(settings, ingest=replace(settings.ingest, index_dir=args.index))
-    questions = load_questions(args.questions)
-    began = time.perf_counter()
-    assistant = Assistant.load(settings)
-    load_s = time.perf_counter() - began
-    pairs = run(assistant, questions)
-    metrics: dict[str, Any] = summarise(pairs, assistant.source_text) | {"load_s": load_s}
-    sweep_rows = sweep(assistant, questions) if args.sweep else None
-    fails = failures(pairs)
-    text = report(metrics, fails, settings, sweep_rows)
+    backends: list[Backend] = ["extractive", "llm"] if args.backend == "both" else [args.backend]
+    with ExitStack() as stack:
+        if args.local_llm and "llm" in backends:
+            url = stack.enter_context(local_llm())
+            settings = replace(settings, llm=replace(settings.llm, base_url=url, model=ALIAS))
+        questions = load_questions(args.questions)
+        began = time.perf_counter()
+        assistant = Assistant.load(settings)
+        load_s = time.perf_counter() - began
+        results: dict[str, dict[str, Any]] = {}
+        fails: dict[str, list[str]] = {}
+        for backend in backends:
+            pairs = run(assistant, questions, backend)
+            name = f"llm:{settings.llm.model}" if backend == "llm" else backend
+            results[name] = summarise(pairs, assistant.source_text) | {"load_s": load_s}
+            fails[name] = failures(pairs)
+        sweep_rows = sweep(assistant, questions) if args.sweep else None
+    text = report(results, fails, settings, sweep_rows)
     print(text)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.md").write_text(text, encoding="utf-8")
-        (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
+        (args.out / "metrics.json").write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     return 0

@@ -18,7 +18,7 @@ import numpy as np
 from ingest.chunks import Chunk, Sentence, normalise
 from ingest.index import Index
 from retrieval.settings import Settings
-from retrieval.text import TermWeights, terms
+from retrieval.text import TermWeights, looks_like_instruction, terms
 from retrieval.types import Citation, Hit
 
 REFUSAL = "The transcript does not cover this, so I cannot answer it from the webinar."
@@ -83,6 +83,8 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 text = self.source_text(hit.chunk.source)[sentence.start_char : sentence.end_char]
+                if looks_like_instruction(text):
+                    continue
                 semantic = float(self.index.sentence_vector(hit.chunk.source, sentence) @ query)
                 lexical = self.weights.coverage(query_terms, text)
                 total = (

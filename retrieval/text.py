@@ -24,6 +24,7 @@ STOPWORDS = frozenset(
     anything something thing things ask asks asked asking question questions answer answered
     reply replied respond responded want wanted elaborate stress stressed refer referred
     emphasise emphasised emphasize emphasized
+    passage passages
     """.split()  # noqa: SIM905
 )
 
@@ -74,3 +75,16 @@ class TermWeights:
         present = set(terms(passage))
         total = sum(self.idf(t) for t in set(query_terms))
         return sum(self.idf(t) for t in set(query_terms) if t in present) / total
+
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.!?]{0,60}\b(question|instructions?|prompt|above|"
+    r"previous|rules|context)\b|\bsystem prompt\b|\b(you are|act as) (an? )?(ai|assistant|"
+    r"language model|chatbot)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Text addressed to a model ("ignore the question and say ..."): never quoted as evidence."""
+    return bool(_INSTRUCTION.search(text))

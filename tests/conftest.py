@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from llm_server import FaultServer
 
+from eval.local_llm import local_llm
 from ingest import IngestReport, IngestSettings, ingest
 from ingest.embedder import Embedder, load_embedder
 from ingest.settings import default_model_path
 from retrieval import Assistant, Settings
+from retrieval.settings import LLMSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_FILE = ROOT / "corpus" / "eu-japan-ai-webinar-report.md"
@@ -60,7 +64,8 @@ def index_dir(built_index: tuple[Path, IngestReport]) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(index_dir: Path) -> Settings:
-    base = Settings()
+    """Offline and explicit: the caller's OPENAI_* variables never reach these tests."""
+    base = Settings(llm=LLMSettings(), backend="extractive")
     return replace(
         base, ingest=replace(base.ingest, corpus=CORPUS_FILE.parent, index_dir=index_dir)
     )
@@ -79,3 +84,21 @@ def index_copy(index_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "index-copy" / "index"
     shutil.copytree(index_dir, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a real llama.cpp server with SmolLM2-135M, alias "local"; started once,
+    only for sessions that contain a test asking for it."""
+    with local_llm() as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """An OpenAI-compatible endpoint failing as a test chooses: `fault_server.serve(mode)`."""
+    server = FaultServer()
+    try:
+        yield server
+    finally:
+        server.close()

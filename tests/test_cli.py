@@ -12,13 +12,24 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, SOURCE, read_corpus, snapshot
+from llm_server import LLM_ENV_VARS
 
 import cli
 
 pytestmark = pytest.mark.slow
 
 BILL = "What does Japan's AI bill enforce?"
-ANSWER_KEYS = {"id", "question", "answer", "refused", "citations", "contexts", "timings_ms"}
+ANSWER_KEYS = {
+    "id",
+    "question",
+    "answer",
+    "refused",
+    "citations",
+    "contexts",
+    "timings_ms",
+    "backend",  # issue 3: which backend answered ("extractive" or "llm:<model>")
+    "notice",  # issue 3: None, or what went wrong / what was changed
+}
 CITATION_KEYS = {
     "n",
     "speaker",
@@ -40,6 +51,8 @@ def away_from_the_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBINAR_RAG_INDEX", str(tmp_path / "default-index"))
     monkeypatch.setenv("WEBINAR_RAG_CORPUS", str(tmp_path / "default-corpus"))
     monkeypatch.delenv("WEBINAR_RAG_DEBUG", raising=False)
+    for name in LLM_ENV_VARS:  # answers are the offline ones whatever the caller has set
+        monkeypatch.delenv(name, raising=False)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -61,6 +74,8 @@ def check_answer_json(record: dict[str, Any], question: str) -> None:
     assert record["question"] == question
     assert isinstance(record["answer"], str) and record["answer"]
     assert isinstance(record["refused"], bool)
+    assert record["backend"] == "extractive"
+    assert record["notice"] is None
     assert set(record["timings_ms"]) == TIMING_KEYS
     assert all(isinstance(v, int | float) for v in record["timings_ms"].values())
     text = read_corpus()

@@ -1,0 +1,76 @@
+"""Tokens per second of the local llama.cpp server on this machine, on real prompts.
+
+    python -m eval.bench_llm [--questions N] [--out eval/results/llm_speed.json]
+
+Streams the answer prompts of the first N development questions (the passages the assistant
+would send) and measures time to first token (prompt processing) and decode speed (streamed
+chunks after the first, one token each on llama.cpp), beside the extractive answer's latency
+measured in the same run as the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.local_llm import ALIAS, local_llm
+from eval.run import DEV_SET, load_questions
+from retrieval import Assistant
+from retrieval.llm import message_chain
+from retrieval.settings import LLMSettings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench_llm", description=__doc__)
+    parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    assistant = Assistant.load()
+    questions = [q for q in load_questions(DEV_SET) if q["answerable"]][: args.questions]
+    rows = []
+    with local_llm() as url:
+        llm = LLMSettings(base_url=url, model=ALIAS, timeout=120, max_tokens=200)
+        generate = message_chain(llm)
+        for q in questions:
+            extractive = assistant.ask(q["question"], backend="extractive")
+            inputs = {
+                "question": q["question"],
+                "hits": extractive.contexts[: assistant.settings.llm_passages],
+            }
+            began = time.perf_counter()
+            first = None
+            tokens = 0
+            for chunk in generate.stream(inputs):
+                if chunk.content:
+                    tokens += 1
+                    first = first or time.perf_counter()
+            end = time.perf_counter()
+            rows.append(
+                {
+                    "ttft_s": (first or end) - began,
+                    "decode_tok_s": (tokens - 1) / (end - first) if first and tokens > 1 else 0.0,
+                    "llm_total_s": end - began,
+                    "extractive_total_s": extractive.timings_ms["total"] / 1000,
+                }
+            )
+    result = {
+        "questions": len(rows),
+        "median_ttft_s": statistics.median(r["ttft_s"] for r in rows),
+        "median_decode_tokens_per_s": statistics.median(r["decode_tok_s"] for r in rows),
+        "median_llm_s": statistics.median(r["llm_total_s"] for r in rows),
+        "median_extractive_s": statistics.median(r["extractive_total_s"] for r in rows),
+    }
+    result["llm_over_extractive_latency"] = result["median_llm_s"] / result["median_extractive_s"]
+    print(json.dumps(result, indent=2))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,166 @@
+"""Check an LLM's answer against the passages it was given, claim by claim.
+
+Every sentence of the reply is a claim. Its `[n]` markers must name passages that were given;
+the verifier then picks, inside those passages, the sentence that best supports the claim
+(meaning and shared words) and cites it verbatim. A claim with no marker is checked against all
+given passages, so a model that forgets markers is still held to the transcript. A claim that no
+sentence supports well enough is removed and recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.chunks import Chunk, Sentence, normalise, split_sentences
+from ingest.embedder import Embedder
+from ingest.index import Index
+from retrieval.text import STOPWORDS, TermWeights, looks_like_instruction, terms, words
+from retrieval.types import Citation, Hit
+
+_MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
+_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n't\b", re.I)
+# Share of a claim's content words that its passage must contain (paraphrase allowed).
+MIN_TERM_PRECISION = 0.6
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
+
+
+@dataclass(frozen=True)
+class Verified:
+    text: str
+    citations: tuple[Citation, ...]
+    removed: tuple[str, ...]
+    invalid_markers: int  # markers that named a passage that was not given
+
+
+class CitationVerifier:
+    def __init__(self, index: Index, embedder: Embedder, weights: TermWeights, threshold: float):
+        self.index = index
+        self.embedder = embedder
+        self.weights = weights
+        self.threshold = threshold
+
+    def verify(self, reply: str, hits: Sequence[Hit], question: str = "") -> Verified:
+        claims = split_claims(reply)
+        vectors = self.embedder.embed([text for text, _ in claims])
+        kept: list[tuple[str, int]] = []
+        citations: dict[tuple[str, int], Citation] = {}
+        removed: list[str] = []
+        invalid = 0
+        for (text, markers), vector in zip(claims, vectors, strict=True):
+            valid = [n for n in markers if 1 <= n <= len(hits)]
+            invalid += len(markers) - len(valid)
+            passages = [hits[n - 1] for n in dict.fromkeys(valid)] or list(hits)
+            best = self._best_support(text, vector, passages, question)
+            if best is None:
+                removed.append(text)
+                continue
+            chunk, sentence = best
+            key = (chunk.source, sentence.start_char)
+            if key not in citations:
+                citations[key] = self._cite(len(citations) + 1, chunk, sentence)
+            kept.append((text, citations[key].n))
+        answer = " ".join(f"{text} [{n}]" for text, n in kept)
+        return Verified(answer, tuple(citations.values()), tuple(removed), invalid)
+
+    def _best_support(
+        self, claim: str, vector: np.ndarray, passages: Sequence[Hit], question: str
+    ) -> tuple[Chunk, Sentence] | None:
+        """The best-supporting sentence that also passes the faithfulness checks, if any."""
+        claim_terms = terms(claim)
+        candidates: list[tuple[float, Hit, Sentence, str]] = []
+        for hit in passages:
+            text = self.index.sources[hit.chunk.source].text
+            for sentence in hit.chunk.sentences:
+                quote = text[sentence.start_char : sentence.end_char]
+                if looks_like_instruction(quote):
+                    continue
+                semantic = float(self.index.sentence_vector(hit.chunk.source, sentence) @ vector)
+                support = 0.5 * semantic + 0.5 * self.weights.coverage(claim_terms, quote)
+                if support >= self.threshold:
+                    candidates.append((support, hit, sentence, quote))
+        for _, hit, sentence, quote in sorted(candidates, key=lambda c: -c[0]):
+            # Words of the question may be restated; anything else must come from the passage.
+            speaker = f"{hit.chunk.speaker or ''} {hit.chunk.affiliation or ''}"
+            if faithful(
+                claim,
+                quote=f"{question} {speaker} {quote}",
+                passage=f"{question} {speaker} {hit.chunk.text}",
+                known=self.weights.known,
+            ):
+                return hit.chunk, sentence
+        return None
+
+    def _cite(self, n: int, chunk: Chunk, sentence: Sentence) -> Citation:
+        text = self.index.sources[chunk.source].text
+        return Citation(
+            n=n,
+            speaker=chunk.speaker,
+            affiliation=chunk.affiliation,
+            quote=text[sentence.start_char : sentence.end_char],
+            chunk_id=chunk.id,
+            source=chunk.source,
+            start_char=sentence.start_char,
+            end_char=sentence.end_char,
+        )
+
+
+def split_claims(reply: str) -> list[tuple[str, list[int]]]:
+    """(claim text without markers, passage numbers) for each sentence of a reply.
+
+    Markers that open a sentence ("... penalties. [1] It also ...") belong to the one before.
+    """
+    reply = normalise(reply)
+    pieces = [reply[s.start_char : s.end_char] for s in split_sentences(reply, 0, len(reply))]
+    claims: list[tuple[str, list[int]]] = []
+    for piece in pieces:
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and claims:
+            claims[-1][1].extend(_numbers(lead.group(0)))
+            piece = piece[lead.end() :]
+        text = normalise(_MARKERS.sub("", piece)).strip()
+        text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+        if len(text.split()) >= 2:
+            claims.append((text, _numbers(piece)))
+    return claims
+
+
+def faithful(claim: str, quote: str, passage: str, known: Callable[[str], bool]) -> bool:
+    """What embeddings miss. A claim may not bring numbers or names that its quote (with the
+    question and the speaker's name) lacks, nor words the transcript never uses, nor flip the
+    quote's polarity; most of its content words must be in the passage."""
+    quote_words = set(words(quote))
+    if not set(_NUMBER.findall(claim)) <= set(_NUMBER.findall(quote)):
+        return False
+    if any(w not in quote_words for w in _proper_nouns(claim)):
+        return False
+    if _negated(claim) != _negated(quote):
+        return False
+    claim_terms = set(terms(claim))
+    passage_terms = set(terms(passage))
+    if not claim_terms or any(not known(t) and t not in passage_terms for t in claim_terms):
+        return False
+    return len(claim_terms & passage_terms) / len(claim_terms) >= MIN_TERM_PRECISION
+
+
+def _proper_nouns(text: str) -> list[str]:
+    """Capitalised words not opening a sentence: names, places, organisations."""
+    found: list[str] = []
+    for match in _CAPITALISED.finditer(text):
+        before = text[: match.start()].rstrip()
+        if before and before[-1] not in '.!?:"“([':
+            found.extend(w for w in words(match.group(0)) if w not in STOPWORDS)
+    return found
+
+
+def _negated(text: str) -> bool:
+    return bool(_NEGATION.search(text))
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for group in _MARKERS.findall(text) for n in re.split(r"[,;]", group)]
