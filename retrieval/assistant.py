@@ -54,6 +54,7 @@ class Assistant:
         turns = [t for s in index.sources.values() for t in s.turns]
         self.speakers = SpeakerDirectory(turns, texts)
         self._llm: dict[str, Runnable] = {}
+        self._chains: dict[bool, Runnable] = {}
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Assistant:
@@ -69,7 +70,13 @@ class Assistant:
 
     def chain(self, backend: Backend | None = None) -> Runnable:
         """{"question", "speaker"?, "k"?} -> Answer, as one LangChain runnable."""
-        generate = RunnableLambda(self._generate) if self.uses_llm(backend) else _no_reply
+        use_llm = self.uses_llm(backend)
+        if use_llm not in self._chains:
+            self._chains[use_llm] = self._build_chain(use_llm)
+        return self._chains[use_llm]
+
+    def _build_chain(self, use_llm: bool) -> Runnable:
+        generate = RunnableLambda(self._generate) if use_llm else _no_reply
         return (
             RunnableLambda(self.retrieve)  # question -> speakers and passages
             | RunnablePassthrough.assign(draft=self._draft)  # quoted answer, or refusal
