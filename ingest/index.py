@@ -18,15 +18,24 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import bm25s
 import faiss
 import numpy as np
 
 from ingest.chunks import Chunk, Sentence
 from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound, NotAnIndexFolder
+from ingest.lexical import build_bm25, load_bm25, save_bm25
 from ingest.turns import Turn
 
-FORMAT_VERSION = 1
-FILES = ("index.faiss", "sentences.faiss", "chunks.jsonl", "sources.jsonl", "manifest.json")
+FORMAT_VERSION = 2
+FILES = (
+    "index.faiss",
+    "sentences.faiss",
+    "chunks.jsonl",
+    "sources.jsonl",
+    "manifest.json",
+    "bm25/params.index.json",
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class Index:
     chunk_vectors: faiss.Index
     sentence_vectors: faiss.Index
     sentence_rows: dict[tuple[str, int, int], int]
+    bm25: bm25s.BM25
 
     @classmethod
     def build(
@@ -82,6 +92,7 @@ class Index:
             chunk_vectors=_flat_ip(chunk_vectors, manifest.dimension),
             sentence_vectors=_flat_ip(sentence_vectors, manifest.dimension),
             sentence_rows={key: row for row, key in enumerate(sentence_keys)},
+            bm25=build_bm25([c.embedding_text(manifest.speaker_prefix) for c in chunks]),
         )
 
     def save(self, path: Path) -> None:
@@ -96,6 +107,7 @@ class Index:
         try:
             faiss.write_index(self.chunk_vectors, str(tmp / "index.faiss"))
             faiss.write_index(self.sentence_vectors, str(tmp / "sentences.faiss"))
+            save_bm25(self.bm25, tmp / "bm25")
             _write_jsonl(tmp / "chunks.jsonl", (self._chunk_record(c) for c in self.chunks))
             _write_jsonl(tmp / "sources.jsonl", (_source_record(s) for s in self.sources.values()))
             (tmp / "manifest.json").write_text(
@@ -139,7 +151,8 @@ class Index:
             sources = [_read_source(r) for r in _read_jsonl(path / "sources.jsonl")]
             chunk_vectors = faiss.read_index(str(path / "index.faiss"))
             sentence_vectors = faiss.read_index(str(path / "sentences.faiss"))
-        except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+            bm25 = load_bm25(path / "bm25")
+        except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
             raise IndexCorrupt(
                 f"The index at {path} is damaged ({type(exc).__name__}: {exc}). "
                 "Rebuild it with `webinar-rag ingest --rebuild`."
@@ -148,6 +161,7 @@ class Index:
             chunk_vectors.ntotal != len(chunks)
             or chunk_vectors.d != manifest.dimension
             or sentence_vectors.ntotal != len(keys)
+            or bm25.scores["num_docs"] != len(chunks)
         ):
             raise IndexCorrupt(
                 f"The index at {path} does not match its chunk list "
@@ -162,6 +176,7 @@ class Index:
             chunk_vectors,
             sentence_vectors,
             {k: row for row, k in enumerate(keys)},
+            bm25,
         )
 
     @staticmethod

@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest.chunks import chunk_turns
 from ingest.embedder import Embedder, load_embedder, model_name
 from ingest.errors import CorpusNotFound, IndexCorrupt, IndexMismatch, TranscriptFormatError
-from ingest.index import Index, Manifest, Source
+from ingest.index import FORMAT_VERSION, Index, Manifest, Source
 from ingest.settings import IngestSettings
 from ingest.turns import PARSER_VERSION, parse_transcript
 
@@ -158,6 +158,7 @@ def _up_to_date(
         return False
     return (
         manifest is not None
+        and manifest.format_version == FORMAT_VERSION
         and manifest.model == model
         and manifest.sources == checksums
         and manifest.chunker == chunker

@@ -45,7 +45,7 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.searcher = Searcher(index, embedder)
+        self.searcher = Searcher(index, embedder, settings.retrieval_mode, settings.rrf_k)
         self.answerer = ExtractiveAnswerer(index, settings)
         self.verifier = CitationVerifier(
             index, embedder, self.answerer.weights, settings.support_threshold
@@ -153,9 +153,9 @@ class Assistant:
         # ("what did the moderator ask Ichikawa" -> the moderator's words).
         subjects = [self._resolve(speaker)] if speaker else self.speakers.subjects(question)
         query = self.embedder.embed_query(question)
-        hits = self.searcher.search(query, k, subjects or None)
+        hits = self.searcher.search(question, k, subjects or None, vector=query)
         if not hits and subjects and not speaker:  # the named speaker said nothing relevant
-            hits = self.searcher.search(query, k)
+            hits = self.searcher.search(question, k, vector=query)
         return {
             "question": question,
             "query": query,

@@ -1,4 +1,4 @@
-"""Dense search over the index, with an optional speaker filter, also as a LangChain retriever."""
+"""Hybrid search (dense + BM25, fused), with an optional speaker filter; also for LangChain."""
 
 from __future__ import annotations
 
@@ -12,40 +12,65 @@ from pydantic import ConfigDict
 
 from ingest.embedder import Embedder
 from ingest.index import Index
+from ingest.lexical import bm25_scores
+from retrieval.settings import RetrievalMode
 from retrieval.types import Hit
 
 DOCUMENT = "document"  # the filter value for text that belongs to no speaker
 
 
 class Searcher:
-    """Cosine search over chunk vectors; `speakers` narrows it to some speakers' turns."""
+    """Dense (FAISS cosine) and BM25 rankings fused by reciprocal rank; `speakers` narrows the
+    search to some speakers' turns. `mode` switches a stage off, for ablations."""
 
-    def __init__(self, index: Index, embedder: Embedder) -> None:
+    def __init__(
+        self, index: Index, embedder: Embedder, mode: RetrievalMode = "hybrid", rrf_k: int = 60
+    ) -> None:
         self.index = index
         self.embedder = embedder
+        self.mode = mode
+        self.rrf_k = rrf_k
 
     def search(
-        self, query: str | np.ndarray, k: int, speakers: Sequence[str] | None = None
+        self,
+        question: str,
+        k: int,
+        speakers: Sequence[str] | None = None,
+        vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        vector = self.embedder.embed_query(query) if isinstance(query, str) else query
+        """The k best chunks, best first; `Hit.score` is the cosine similarity."""
+        chunks = self.index.chunks
         allowed = set(speakers) if speakers else None
-        total = self.index.chunk_vectors.ntotal
-        if total == 0:
+        rows = [
+            i for i, c in enumerate(chunks) if allowed is None or (c.speaker or DOCUMENT) in allowed
+        ]
+        if not rows:
             return []
-        # With a filter, look at every chunk: transcripts are small and exact search is cheap.
-        depth = total if allowed else min(k, total)
-        scores, rows = self.index.chunk_vectors.search(vector.reshape(1, -1), depth)
-        hits: list[Hit] = []
-        for score, row in zip(scores[0], rows[0], strict=True):
-            if row < 0:
-                continue
-            chunk = self.index.chunks[int(row)]
-            if allowed is not None and (chunk.speaker or DOCUMENT) not in allowed:
-                continue
-            hits.append(Hit(chunk, float(score)))
-            if len(hits) == k:
-                break
-        return hits
+        if vector is None:
+            vector = self.embedder.embed_query(question)
+        # Exact scores for every chunk: transcripts are small and a flat scan is cheap.
+        scores, ids = self.index.chunk_vectors.search(vector.reshape(1, -1), len(chunks))
+        dense = np.zeros(len(chunks), dtype=np.float32)
+        dense[ids[0]] = scores[0]
+        if self.mode == "dense":
+            order = sorted(rows, key=lambda r: -dense[r])
+        else:
+            lexical = bm25_scores(self.index.bm25, question, len(chunks))
+            if self.mode == "bm25":
+                order = sorted(rows, key=lambda r: (-lexical[r], -dense[r]))
+            else:
+                order = self._fuse(rows, dense, lexical)
+        return [Hit(chunks[r], float(dense[r])) for r in order[:k]]
+
+    def _fuse(self, rows: list[int], dense: np.ndarray, lexical: np.ndarray) -> list[int]:
+        """Reciprocal rank fusion; a chunk that shares no word with the query gets no BM25 vote."""
+        fused = dict.fromkeys(rows, 0.0)
+        for rank, r in enumerate(sorted(rows, key=lambda r: -dense[r]), start=1):
+            fused[r] += 1.0 / (self.rrf_k + rank)
+        matched = [r for r in rows if lexical[r] > 0]
+        for rank, r in enumerate(sorted(matched, key=lambda r: -lexical[r]), start=1):
+            fused[r] += 1.0 / (self.rrf_k + rank)
+        return sorted(rows, key=lambda r: (-fused[r], -dense[r]))
 
 
 class TranscriptRetriever(BaseRetriever):

@@ -9,6 +9,7 @@ from typing import Literal
 from ingest.settings import IngestSettings
 
 Backend = Literal["auto", "extractive", "llm"]
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
 
 
 def _env_float(name: str, default: float) -> float:
@@ -51,6 +52,9 @@ class Settings:
     llm: LLMSettings = field(default_factory=LLMSettings.from_env)
     # "auto": the LLM when an endpoint is configured, else the offline extractive answerer.
     backend: Backend = "auto"
+    # "hybrid": dense and BM25 rankings fused by reciprocal rank (rrf_k); the others ablate it.
+    retrieval_mode: RetrievalMode = "hybrid"
+    rrf_k: int = 60
     top_k: int = 5  # passages returned as contexts
     llm_passages: int = 3  # the best of them, numbered in the LLM's prompt
     max_quotes: int = 3  # sentences the extractive answer quotes at most

@@ -8,6 +8,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
+from ingest.lexical import stem
+
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 STOPWORDS = frozenset(
@@ -38,11 +40,6 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Folded words, possessives dropped: `Fujitsu's` -> `fujitsu`."""
     return [_POSSESSIVE.sub("", w) for w in _WORD.findall(fold(text))]
-
-
-def stem(word: str) -> str:
-    """A crude stem: enough for `enforce` to meet `enforcement` and `regulation` `regulatory`."""
-    return word[:5] if len(word) > 5 else word
 
 
 def terms(text: str) -> list[str]:

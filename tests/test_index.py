@@ -144,6 +144,7 @@ def _truncate(path: Path) -> None:
         ("manifest.json", lambda p: p.write_text('{"model": "x"}', encoding="utf-8")),
         ("chunks.jsonl", lambda p: p.write_text("", encoding="utf-8")),
         ("index.faiss", lambda p: p.write_bytes(b"not a faiss index")),
+        ("bm25/data.csc.index.npy", lambda p: p.write_bytes(b"not an array")),
     ],
     ids=[
         "index.faiss-cut",
@@ -154,6 +155,7 @@ def _truncate(path: Path) -> None:
         "manifest-fields",
         "chunks-empty",
         "index.faiss-garbage",
+        "bm25-garbage",
     ],
 )
 def test_a_damaged_file_is_index_corrupt(
@@ -214,13 +216,16 @@ def test_a_crash_while_swapping_folders_restores_the_previous_index(
 def test_the_index_folder_holds_json_and_faiss_never_pickle(
     index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert sorted(p.name for p in index_dir.iterdir()) == sorted(FILES)
-    for path in index_dir.iterdir():
+    assert sorted(p.name for p in index_dir.iterdir()) == sorted({f.split("/")[0] for f in FILES})
+    for path in (p for p in index_dir.rglob("*") if p.is_file()):
         data = path.read_bytes()
         assert not data.startswith(b"\x80"), f"{path.name} looks like a pickle"
-        assert path.suffix in {".faiss", ".json", ".jsonl"}
+        assert path.suffix in {".faiss", ".json", ".jsonl", ".npy"}
         if path.suffix == ".faiss":
             assert data[:3] == b"IxF"  # FAISS's own flat index format
+        if path.suffix == ".npy":
+            assert data[:6] == b"\x93NUMPY"
+            np.load(path, allow_pickle=False)  # plain arrays, no object pickles inside
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert isinstance(manifest, dict)
     assert manifest["metric"] == "inner_product"
