@@ -24,6 +24,18 @@ def rank_of_evidence(answer: Record, question: Record) -> int | None:
     return None
 
 
+def ndcg_at(answer: Record, question: Record, k: int = 5) -> float:
+    """Binary-relevance nDCG@k: a context is relevant if it holds an evidence string. The
+    ideal ranking puts the relevant contexts found (at least one: the evidence exists) first."""
+    evidence = [normalise(e).lower() for e in question.get("evidence", [])]
+    rel = [
+        any(e in normalise(ctx["text"]).lower() for e in evidence) for ctx in answer["contexts"][:k]
+    ]
+    dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(rel) if r)
+    ideal = sum(1 / math.log2(i + 2) for i in range(max(1, sum(rel))))
+    return dcg / ideal
+
+
 def facts_covered(answer: Record, question: Record) -> bool:
     text = answer["answer"].lower()
     return all(any(alt.lower() in text for alt in group) for group in question.get("facts", []))
@@ -83,6 +95,9 @@ def summarise(
         "hit@1": share([r == 1 for r in ranks]),
         "hit@5": share([r is not None and r <= 5 for r in ranks]),
         "mrr": statistics.fmean([1 / r if r else 0.0 for r in ranks]) if ranks else math.nan,
+        "ndcg@5": statistics.fmean([ndcg_at(a, q) for q, a in with_evidence])
+        if with_evidence
+        else math.nan,
         "fact_coverage": share([facts_covered(a, q) for q, a in answerable]),
         "speaker_attribution": share([speakers_match(a, q) for q, a in answerable]),
         "citation_grounding": share([grounded(a, source_text) for _, a in pairs]),

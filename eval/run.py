@@ -156,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--local-llm", action="store_true", help="start the bundled llama.cpp model for the LLM"
     )
+    parser.add_argument(
+        "--ablation",
+        action="store_true",
+        help="also score extractive answers with dense-only and BM25-only retrieval",
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     if args.index:
@@ -174,6 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for backend in backends:
             pairs = run(assistant, questions, backend)
             name = f"llm:{settings.llm.model}" if backend == "llm" else backend
+            results[name] = summarise(pairs, assistant.source_text) | {"load_s": load_s}
+            fails[name] = failures(pairs)
+        for mode in ("dense", "bm25") if args.ablation else ():
+            ablated = assistant.with_settings(retrieval_mode=mode)
+            pairs = run(ablated, questions)
+            name = f"extractive, {mode} only"
             results[name] = summarise(pairs, assistant.source_text) | {"load_s": load_s}
             fails[name] = failures(pairs)
         sweep_rows = sweep(assistant, questions) if args.sweep else None
