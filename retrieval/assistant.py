@@ -22,6 +22,7 @@ from ingest.pipeline import ingest
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.errors import EmptyQuestion, UnknownSpeaker
 from retrieval.llm import is_refusal, message_chain, text_chain
+from retrieval.rerank import load_reranker
 from retrieval.retriever import DOCUMENT, Searcher, TranscriptRetriever
 from retrieval.settings import Backend, Settings
 from retrieval.speakers import SpeakerDirectory
@@ -45,7 +46,15 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.searcher = Searcher(index, embedder, settings.retrieval_mode, settings.rrf_k)
+        reranker = load_reranker(settings.rerank_model) if settings.rerank_model else None
+        self.searcher = Searcher(
+            index,
+            embedder,
+            mode=settings.retrieval_mode,
+            rrf_k=settings.rrf_k,
+            reranker=reranker,
+            rerank_depth=settings.rerank_depth,
+        )
         self.answerer = ExtractiveAnswerer(index, settings)
         self.verifier = CitationVerifier(
             index, embedder, self.answerer.weights, settings.support_threshold

@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.lexical import bm25_scores
+from retrieval.rerank import Reranker
 from retrieval.settings import RetrievalMode
 from retrieval.types import Hit
 
@@ -20,16 +21,25 @@ DOCUMENT = "document"  # the filter value for text that belongs to no speaker
 
 
 class Searcher:
-    """Dense (FAISS cosine) and BM25 rankings fused by reciprocal rank; `speakers` narrows the
-    search to some speakers' turns. `mode` switches a stage off, for ablations."""
+    """Dense (FAISS cosine) and BM25 rankings fused by reciprocal rank, then optionally
+    rescored by a cross-encoder; `speakers` narrows the search to some speakers' turns.
+    `mode` and `reranker=None` switch stages off, for ablations."""
 
     def __init__(
-        self, index: Index, embedder: Embedder, mode: RetrievalMode = "hybrid", rrf_k: int = 60
+        self,
+        index: Index,
+        embedder: Embedder,
+        mode: RetrievalMode = "hybrid",
+        rrf_k: int = 60,
+        reranker: Reranker | None = None,
+        rerank_depth: int = 20,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.mode = mode
         self.rrf_k = rrf_k
+        self.reranker = reranker
+        self.rerank_depth = rerank_depth
 
     def search(
         self,
@@ -60,7 +70,18 @@ class Searcher:
                 order = sorted(rows, key=lambda r: (-lexical[r], -dense[r]))
             else:
                 order = self._fuse(rows, dense, lexical)
+        if self.reranker is not None:
+            order = self._rerank(question, order[: max(k, self.rerank_depth)])
         return [Hit(chunks[r], float(dense[r])) for r in order[:k]]
+
+    def _rerank(self, question: str, candidates: list[int]) -> list[int]:
+        """The cross-encoder's order over the first-stage candidates (ties keep that order)."""
+        assert self.reranker is not None
+        prefix = self.index.manifest.speaker_prefix
+        texts = [self.index.chunks[r].embedding_text(prefix) for r in candidates]
+        scores = self.reranker.score(question, texts)
+        ranked = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+        return [candidates[i] for i in ranked]
 
     def _fuse(self, rows: list[int], dense: np.ndarray, lexical: np.ndarray) -> list[int]:
         """Reciprocal rank fusion; a chunk that shares no word with the query gets no BM25 vote."""

@@ -55,6 +55,12 @@ class Settings:
     # "hybrid": dense and BM25 rankings fused by reciprocal rank (rrf_k); the others ablate it.
     retrieval_mode: RetrievalMode = "hybrid"
     rrf_k: int = 60
+    # Optional cross-encoder rerank of the fused candidates: a sentence-transformers
+    # CrossEncoder folder (none can be installed offline here, so it is off by default).
+    rerank_model: str | None = field(
+        default_factory=lambda: os.environ.get("WEBINAR_RAG_RERANK_MODEL") or None
+    )
+    rerank_depth: int = 20  # fused candidates the cross-encoder rescores
     top_k: int = 5  # passages returned as contexts
     llm_passages: int = 3  # the best of them, numbered in the LLM's prompt
     max_quotes: int = 3  # sentences the extractive answer quotes at most

