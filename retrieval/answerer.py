@@ -18,13 +18,16 @@ import numpy as np
 from ingest.chunks import Chunk, Sentence, normalise
 from ingest.index import Index
 from retrieval.settings import Settings
-from retrieval.text import TermWeights, looks_like_instruction, terms
+from retrieval.text import TermWeights, foreign_share, looks_like_instruction, scripts, terms
 from retrieval.types import Citation, Hit
 
 REFUSAL = "The transcript does not cover this, so I cannot answer it from the webinar."
 # A question about what was asked may quote questions; any other may not.
 _ASKS_ABOUT_QUESTIONS = re.compile(r"\b(ask|asks|asked|asking|question|questions|request)\b", re.I)
 WEIGHTS = {"semantic": 0.5, "passage": 0.2, "lexical": 0.3}
+# A question mostly in a script the transcript never uses (Japanese over English) cannot share
+# words with it, so its sentences are scored on meaning alone, with the weights rescaled.
+CROSS_LINGUAL = {"semantic": 0.5 / 0.7, "passage": 0.2 / 0.7, "lexical": 0.0}
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class ExtractiveAnswerer:
             for c in index.chunks
             for s in c.sentences
         )
+        self.scripts = set().union(*(scripts(s.text) for s in index.sources.values()))
 
     def source_text(self, source: str) -> str:
         return self.index.sources[source].text
@@ -73,6 +77,7 @@ class ExtractiveAnswerer:
         ignored = set(terms(ignore_words))
         query_terms = [t for t in terms(question) if t not in ignored]
         quote_questions = bool(_ASKS_ABOUT_QUESTIONS.search(question))
+        weights = CROSS_LINGUAL if foreign_share(question, self.scripts) > 0.5 else WEIGHTS
         seen: set[tuple[str, int]] = set()
         scored: list[ScoredSentence] = []
         for hit in hits:
@@ -88,9 +93,9 @@ class ExtractiveAnswerer:
                 semantic = float(self.index.sentence_vector(hit.chunk.source, sentence) @ query)
                 lexical = self.weights.coverage(query_terms, text)
                 total = (
-                    WEIGHTS["semantic"] * semantic
-                    + WEIGHTS["passage"] * hit.score
-                    + WEIGHTS["lexical"] * lexical
+                    weights["semantic"] * semantic
+                    + weights["passage"] * hit.score
+                    + weights["lexical"] * lexical
                 )
                 scored.append(ScoredSentence(hit.chunk, sentence, total, semantic, lexical))
         return sorted(scored, key=lambda s: -s.score)

