@@ -9,7 +9,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,18 @@ EXIT_ERROR = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:  # eval has its own parser: hand it every argument as given
+        rest = argv[1:]
+        return _guarded(lambda: __import__("eval.run").run.main(rest))
+    args = _parser().parse_args(argv)
+    return _guarded(lambda: args.func(args))
+
+
+def _guarded(command: Callable[[], Any]) -> int:
+    """Run a command; errors become one line and a non-zero exit, never a traceback."""
     try:
-        return int(args.func(args))
+        return int(command())
     except WebinarRagError as exc:
         print(f"webinar-rag: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -73,11 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stream", action="store_true", help="print the answer as it is written")
     p.set_defaults(func=_ask)
 
+    p = sub.add_parser("serve", help="start the chat UI in the browser (Gradio)")
+    p.add_argument("--host", help="address to bind (env WEBINAR_RAG_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (env WEBINAR_RAG_PORT, default 7860)")
+    p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.set_defaults(func=_serve)
+
     p = sub.add_parser(
         "eval", help="evaluate on a question file (see `python -m eval -h`)", add_help=False
     )
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=lambda a: __import__("eval.run").run.main(a.rest))
+    p.add_argument("rest", nargs=argparse.REMAINDER)  # for the help text; main() forwards
     return parser
 
 
@@ -125,6 +138,13 @@ def _ask(args: argparse.Namespace) -> int:
         else:
             print(format_answer(answer), flush=True)
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Gradio loads only for this command, so the others start fast."""
+    from app import serve
+
+    return serve(args.host, args.port, args.index)
 
 
 def _stream(assistant: Assistant, question: str, options: dict[str, Any]) -> Answer:

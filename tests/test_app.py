@@ -1,0 +1,353 @@
+"""The chat UI without a browser: its API from gradio_client, its handlers, its HTML, its config.
+
+The browser itself is driven in test_ui_browser.py.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+import pytest
+from conftest import SOURCE
+from gradio_client import Client
+from llm_server import CUT_TEXT, MODEL_ALIAS, FaultServer
+
+import app
+import cli
+from eval.local_llm import free_port
+from ingest import Source, WebinarRagError, parse_transcript
+from retrieval import REFUSAL, Answer, Assistant, Citation
+from retrieval.settings import LLMSettings
+
+BILL = "What does Japan's AI bill enforce?"
+OFF_TOPIC = "What is the recipe for tiramisu?"
+ANSWER_KEYS = {
+    "id",
+    "question",
+    "answer",
+    "refused",
+    "citations",
+    "contexts",
+    "timings_ms",
+    "backend",
+    "notice",
+}
+MARKED = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+@pytest.fixture(scope="module")
+def server(assistant: Assistant) -> Iterator[str]:
+    """One real app for the module, on a free port of 127.0.0.1."""
+    demo = app.build_app(assistant)
+    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server: str) -> Client:
+    return Client(server, verbose=False)
+
+
+def final(chat: app.Chat, question: str, **options: Any) -> tuple[list[tuple[Any, ...]], str]:
+    """Every update the chat handler yields, and the content of the last chat message."""
+    updates = list(chat.respond(question, [], [], **options))
+    return updates, updates[-1][0][-1]["content"]
+
+
+# -- the API, from gradio_client ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ask_endpoint_returns_the_answer_json_with_verbatim_citations(
+    client: Client, corpus_text: str
+) -> None:
+    record = client.predict(BILL, api_name="/ask")
+    assert set(record) == ANSWER_KEYS
+    assert record["question"] == BILL
+    assert record["refused"] is False
+    assert record["citations"]
+    assert "Makiko Tsuda" in {c["speaker"] for c in record["citations"]}
+    for c in record["citations"]:
+        assert c["source"] == SOURCE
+        assert corpus_text[c["start_char"] : c["end_char"]] == c["quote"]
+
+
+@pytest.mark.slow
+def test_ask_endpoint_refuses_an_off_topic_question(client: Client) -> None:
+    record = client.predict(OFF_TOPIC, api_name="/ask")
+    assert record["refused"] is True
+    assert record["citations"] == []
+    assert record["answer"] == REFUSAL
+
+
+@pytest.mark.slow
+def test_ask_endpoint_takes_a_speaker_and_k(client: Client) -> None:
+    record = client.predict(
+        "How should the EU and Japan cooperate on AI?", "Ichikawa", 2, api_name="/ask"
+    )
+    assert record["citations"]
+    assert {c["speaker"] for c in record["citations"]} == {"Tagui Ichikawa"}
+    assert 1 <= len(record["contexts"]) <= 2
+
+
+@pytest.mark.slow
+def test_ask_endpoint_errors_say_what_to_do(client: Client) -> None:
+    with pytest.raises(Exception, match="No speaker matches 'Nobody'") as caught:
+        client.predict(BILL, "Nobody", api_name="/ask")
+    assert "Traceback" not in str(caught.value)
+    with pytest.raises(Exception, match="The question is empty"):
+        client.predict("   ", api_name="/ask")
+
+
+@pytest.mark.slow
+def test_only_ask_is_a_public_endpoint(client: Client) -> None:
+    api = client.view_api(print_info=False, return_format="dict")
+    assert isinstance(api, dict)
+    assert set(api["named_endpoints"]) == {"/ask"}
+    assert [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]] == [
+        "question",
+        "speaker",
+        "k",
+    ]
+
+
+# -- the chat handler: streaming, refusals, notices, errors -------------------------------------
+
+
+@pytest.mark.slow
+def test_respond_answers_with_cards_and_lists_the_citations(assistant: Assistant) -> None:
+    chat = app.Chat(assistant)
+    history = [{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "x"}]
+    updates = list(chat.respond(BILL, history, [None, None]))
+    history_out, cited, citations, panel, box = updates[-1]
+    assert len(history) == 2  # the session's history is copied, never changed in place
+    assert [m["role"] for m in history_out] == ["user", "assistant", "user", "assistant"]
+    assert history_out[2]["content"] == html.escape(BILL)
+    assert len(cited) == 4 and cited[3]
+    assert "wr-card" in history_out[3]["content"]
+    assert "Makiko Tsuda" in history_out[3]["content"]
+    assert citations["choices"] == [
+        (f"[{c.n}] {app.speaker_label(c)}", f"3:{c.n}") for c in cited[3]
+    ]
+    assert panel == app.NO_CITATION
+    assert box == ""
+    # the first update already shows the question, the next ones the answer
+    assert "wr-wait" in updates[0][0][-1]["content"]
+
+
+@pytest.mark.slow
+def test_respond_refusal_and_empty_question_look_different(assistant: Assistant) -> None:
+    chat = app.Chat(assistant)
+    _, refused = final(chat, OFF_TOPIC)
+    assert "wr-refusal" in refused and "wr-card" not in refused
+    _, filtered = final(chat, OFF_TOPIC, speaker="Makiko Tsuda")
+    assert "wr-refusal" in filtered and "Only the words of Makiko Tsuda" in filtered
+    updates, empty = final(chat, "  ")
+    assert "wr-notice" in empty and "Type a question first" in empty
+    assert len(updates[-1][0]) == 1  # no empty user bubble
+
+
+@pytest.mark.slow
+def test_respond_turns_errors_into_messages_never_tracebacks(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, unknown = final(app.Chat(assistant), BILL, speaker="Nobody")
+    assert "wr-error" in unknown and "No speaker matches" in unknown
+
+    broken = assistant.with_settings()
+
+    def fail(*args: Any, **kwargs: Any) -> Iterator[str | Answer]:
+        raise RuntimeError("secret internals at line 42")
+        yield ""  # a generator, like the real one
+
+    monkeypatch.setattr(broken, "stream", fail)
+    _, message = final(app.Chat(broken), BILL)
+    assert "wr-error" in message and "went wrong" in message
+    assert "secret" not in message and "Traceback" not in message
+
+
+@pytest.mark.slow
+def test_respond_streams_the_llm_and_shows_a_notice_when_it_breaks(
+    assistant: Assistant, fault_server: FaultServer
+) -> None:
+    llm = LLMSettings(
+        base_url=fault_server.serve("cut"), api_key="sk-test", model=MODEL_ALIAS, max_retries=0
+    )
+    with_llm = assistant.with_settings(llm=llm, backend="llm")
+    updates, message = final(app.Chat(with_llm), BILL, backend="llm")
+    streamed = [u[0][-1]["content"] for u in updates[1:-1]]
+    assert any(CUT_TEXT[0].strip() in s for s in streamed)  # words showed as they came
+    assert "wr-notice" in message and "LLM could not answer" in message
+    assert "wr-card" in message
+    assert all(piece.strip() not in message for piece in CUT_TEXT)
+    # an assistant with an LLM configured offers the choice of backend
+    radios = [b for b in app.build_app(with_llm).blocks.values() if isinstance(b, gr.Radio)]
+    assert any(r.elem_id == "wr-backend" and r.visible for r in radios)
+
+
+@pytest.mark.slow
+def test_citations_open_in_context_and_earlier_answers_list_theirs(
+    assistant: Assistant,
+) -> None:
+    chat = app.Chat(assistant)
+    first = list(chat.respond(BILL, [], []))[-1]
+    history, cited = first[0], first[1]
+    second = list(chat.respond(OFF_TOPIC, history, cited))[-1]
+    cited = second[1]
+    panel = chat.open_citation("1:1", cited)
+    assert "<mark>" in panel
+    for bad in (None, "", "nonsense", "9:1", "1:99", "0:1"):
+        assert chat.open_citation(bad, cited) == app.NO_CITATION
+    picked = gr.SelectData(None, {"index": 1, "value": ""})
+    update, reset = chat.pick_message(cited, picked)
+    assert update["choices"] == app.citation_choices(1, cited[1])
+    assert reset == app.NO_CITATION
+    assert chat.pick_message(cited, gr.SelectData(None, {"index": 3, "value": ""})) == (
+        gr.update(),
+        gr.update(),
+    )
+
+
+# -- HTML rendering ---------------------------------------------------------------------------
+
+HOSTILE = (
+    "## **Ann Example, Chief <b>Officer</b>, Org & Co**\n\n"
+    "Hello <script>alert('x')</script> world. The quote <img src=x onerror=alert(1)> & more "
+    "is here. After it.\n\n"
+    "A second paragraph follows.\n"
+)
+
+
+def hostile_citation(
+    text: str, quote: str, n: int = 1, speaker: str | None = "Ann Example"
+) -> Citation:
+    start = text.index(quote)
+    return Citation(n, speaker, "Chief", quote, "id", "t.md", start, start + len(quote))
+
+
+def test_passage_html_escapes_everything_and_marks_exactly_the_quote() -> None:
+    source = Source("t.md", "sha", HOSTILE, tuple(parse_transcript(HOSTILE, "t.md")))
+    quote = "The quote <img src=x onerror=alert(1)> & more is here."
+    rendered = app.passage_html(source, hostile_citation(HOSTILE, quote))
+    assert "<script" not in rendered and "<img" not in rendered and "<b>" not in rendered
+    assert "&lt;script&gt;" in rendered
+    assert MARKED.findall(rendered) == [html.escape(quote)]
+    assert '<div class="wr-ctx-who">Ann Example</div>' in rendered
+    assert "Chief &lt;b&gt;Officer&lt;/b&gt;, Org &amp; Co" in rendered
+    assert "A second paragraph follows." in rendered  # the next paragraph, for context
+
+
+def test_answer_html_escapes_and_styles_refusals_and_notices() -> None:
+    quote = "Hello <script>alert('x')</script> world."
+    citation = hostile_citation(HOSTILE, quote, speaker=None)
+    answer = Answer(
+        question="q",
+        text="<script>bad()</script> [1]",
+        refused=False,
+        citations=(citation,),
+        contexts=(),
+        notice="The <LLM> failed",
+    )
+    rendered = app.answer_html(answer)
+    assert "<script" not in rendered and "<LLM>" not in rendered
+    assert "&lt;script&gt;bad()&lt;/script&gt; [1]" in rendered
+    assert '<span class="wr-who">Document</span>' in rendered
+    assert 'class="wr-notice"' in rendered and "The &lt;LLM&gt; failed" in rendered
+    assert "\n\n" not in rendered  # a blank line would end the chat's HTML block
+    refusal = app.answer_html(Answer("q", REFUSAL, True, (), ()))
+    assert 'class="wr-refusal"' in refusal and "wr-card" not in refusal
+
+
+@pytest.mark.slow
+def test_passage_html_for_real_citations_shows_the_speaker_and_the_quote(
+    assistant: Assistant,
+) -> None:
+    source = assistant.index.sources[SOURCE]
+    for question in (BILL, "Who co-organized the webinar?"):
+        answer = assistant.ask(question)
+        assert answer.citations
+        for c in answer.citations:
+            rendered = app.passage_html(source, c)
+            assert html.unescape("".join(MARKED.findall(rendered))) == c.quote
+            who = re.search(r'<div class="wr-ctx-who">(.*?)</div>', rendered)
+            assert who and html.unescape(who.group(1)) == (c.speaker or "Document")
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+def test_basic_auth_comes_from_the_environment_only_when_complete() -> None:
+    assert app.auth_from_env({}) is None
+    env = {"WEBINAR_RAG_USER": "ann", "WEBINAR_RAG_PASSWORD": "s3cret"}
+    assert app.auth_from_env(env) == ("ann", "s3cret")
+    for half in ({"WEBINAR_RAG_USER": "ann"}, {"WEBINAR_RAG_PASSWORD": "s3cret"}):
+        with pytest.raises(WebinarRagError, match="set WEBINAR_RAG_"):
+            app.auth_from_env(half)
+
+
+def test_address_defaults_to_localhost_and_arguments_win_over_the_environment() -> None:
+    assert app.address(env={}) == ("127.0.0.1", 7860)
+    env = {"WEBINAR_RAG_HOST": "0.0.0.0", "WEBINAR_RAG_PORT": "8080"}
+    assert app.address(env=env) == ("0.0.0.0", 8080)
+    assert app.address("127.0.0.1", 9000, env=env) == ("127.0.0.1", 9000)
+    for bad in ("http", "0", "70000"):
+        with pytest.raises(WebinarRagError, match="not a port number"):
+            app.address(env={"WEBINAR_RAG_PORT": bad})
+
+
+@pytest.mark.slow
+def test_login_is_required_when_auth_is_set(assistant: Assistant) -> None:
+    demo = app.build_app(assistant)
+    auth = app.auth_from_env({"WEBINAR_RAG_USER": "ann", "WEBINAR_RAG_PASSWORD": "s3cret"})
+    url = app.launch(demo, "127.0.0.1", free_port(), auth=auth, prevent_thread_lock=True)
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own kinds
+            Client(url, verbose=False)
+        with pytest.raises(Exception):  # noqa: B017
+            Client(url, auth=("ann", "wrong"), verbose=False)
+        logged_in = Client(url, auth=("ann", "s3cret"), verbose=False)
+        assert logged_in.predict(OFF_TOPIC, api_name="/ask")["refused"] is True
+    finally:
+        demo.close()
+
+
+def test_serve_help_names_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--host", "--port", "--index", "WEBINAR_RAG_HOST", "WEBINAR_RAG_PORT"):
+        assert option in out
+    assert "--port" in app.parser().format_help()
+
+
+def test_serve_refuses_half_an_auth_config(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBINAR_RAG_USER", "ann")
+    monkeypatch.delenv("WEBINAR_RAG_PASSWORD", raising=False)
+    assert cli.main(["serve", "--port", str(free_port())]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("webinar-rag: error: Only one of WEBINAR_RAG_USER")
+    assert len(err.splitlines()) == 1
+
+
+def test_serve_says_when_the_port_is_taken(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("WEBINAR_RAG_USER", "WEBINAR_RAG_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert cli.main(["serve", "--host", "127.0.0.1", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"webinar-rag: error: Cannot serve on 127.0.0.1:{port}")
+    assert len(err.splitlines()) == 1
