@@ -21,6 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS_FILE = ROOT / "corpus" / "eu-japan-ai-webinar-report.md"
 QUESTIONS_FILE = ROOT / "eval" / "questions.jsonl"
 SOURCE = CORPUS_FILE.name
+# The JSON contract of an answer (`ask --json`, the UI's /ask endpoint).
+ANSWER_KEYS = {
+    "id",
+    "question",
+    "answer",
+    "refused",
+    "citations",
+    "contexts",
+    "timings_ms",
+    "backend",  # issue 3: which backend answered ("extractive" or "llm:<model>")
+    "notice",  # issue 3: None, or what went wrong / what was changed
+}
 
 
 def read_corpus() -> str:
@@ -103,3 +115,17 @@ def fault_server() -> Iterator[FaultServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(assistant: Assistant) -> Iterator[str]:
+    """One real chat app for the session, on a free port of 127.0.0.1."""
+    import app
+    from eval.local_llm import free_port
+
+    demo = app.build_app(assistant)
+    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        yield url
+    finally:
+        demo.close()

@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from conftest import SOURCE
+from conftest import ANSWER_KEYS, SOURCE
 from gradio_client import Client
 from llm_server import CUT_TEXT, MODEL_ALIAS, FaultServer
 
@@ -26,34 +26,12 @@ from retrieval.settings import LLMSettings
 
 BILL = "What does Japan's AI bill enforce?"
 OFF_TOPIC = "What is the recipe for tiramisu?"
-ANSWER_KEYS = {
-    "id",
-    "question",
-    "answer",
-    "refused",
-    "citations",
-    "contexts",
-    "timings_ms",
-    "backend",
-    "notice",
-}
 MARKED = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
 @pytest.fixture(scope="module")
-def server(assistant: Assistant) -> Iterator[str]:
-    """One real app for the module, on a free port of 127.0.0.1."""
-    demo = app.build_app(assistant)
-    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
-    try:
-        yield url
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(server: str) -> Client:
-    return Client(server, verbose=False)
+def client(app_url: str) -> Client:
+    return Client(app_url, verbose=False)
 
 
 def final(chat: app.Chat, question: str, **options: Any) -> tuple[list[tuple[Any, ...]], str]:

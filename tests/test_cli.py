@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SOURCE, read_corpus, snapshot
+from conftest import ANSWER_KEYS, ROOT, SOURCE, read_corpus, snapshot
 from llm_server import LLM_ENV_VARS
 
 import cli
@@ -19,17 +19,6 @@ import cli
 pytestmark = pytest.mark.slow
 
 BILL = "What does Japan's AI bill enforce?"
-ANSWER_KEYS = {
-    "id",
-    "question",
-    "answer",
-    "refused",
-    "citations",
-    "contexts",
-    "timings_ms",
-    "backend",  # issue 3: which backend answered ("extractive" or "llm:<model>")
-    "notice",  # issue 3: None, or what went wrong / what was changed
-}
 CITATION_KEYS = {
     "n",
     "speaker",

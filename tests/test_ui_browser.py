@@ -15,10 +15,6 @@ import pytest
 from conftest import ROOT
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-import app
-from eval.local_llm import free_port
-from retrieval import Assistant
-
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 900}
@@ -32,16 +28,6 @@ pytestmark = [
         reason=f"no Chromium at {CHROMIUM}; `bash scripts/setup.sh test` installs it",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def app_url(assistant: Assistant) -> Iterator[str]:
-    demo = app.build_app(assistant)
-    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
-    try:
-        yield url
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")
