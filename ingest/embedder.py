@@ -5,7 +5,6 @@ matches Japanese questions to English text."""
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,9 +12,7 @@ import numpy as np
 
 from ingest.errors import WebinarRagError
 
-# Model hubs are unreachable here; never let a library try.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The environment for offline, CPU-friendly model loading is set in ingest/__init__.py.
 
 
 class ModelNotFound(WebinarRagError):
