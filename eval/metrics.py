@@ -66,6 +66,19 @@ def grounded(answer: Record, source_text: Callable[[str], str]) -> bool:
     )
 
 
+# The metrics that are shares of questions, each in [0, 1].
+SHARES = (
+    "hit@1",
+    "hit@5",
+    "mrr",
+    "ndcg@5",
+    "fact_coverage",
+    "speaker_attribution",
+    "citation_grounding",
+    "refusal_accuracy",
+    "false_refusal",
+)
+
 # (source, start_char, end_char) -> the speakers whose turns contain that span (None: document).
 Owners = Callable[[str, int, int], set[str | None]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from eval.metrics import ndcg_at, summarise
+from eval.metrics import SHARES, ndcg_at, summarise
 
 SOURCE = "Anna said the law starts in April. Bob said nothing of note."
 QUESTIONS: list[dict[str, Any]] = [
@@ -76,16 +76,7 @@ def test_a_perfect_answer_file_scores_one_everywhere() -> None:
         (QUESTIONS[1], answer("The transcript does not cover this.", True, None, ["Bob said."])),
     ]
     m = summarise(pairs, lambda _: SOURCE)
-    for key in (
-        "hit@1",
-        "hit@5",
-        "mrr",
-        "ndcg@5",
-        "fact_coverage",
-        "speaker_attribution",
-        "citation_grounding",
-        "refusal_accuracy",
-    ):
+    for key in SHARES[:-1]:  # all but false refusal
         assert m[key] == 1.0, key
     assert m["false_refusal"] == 0.0
 

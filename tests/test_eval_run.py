@@ -12,20 +12,10 @@ from conftest import QUESTIONS_FILE
 from llm_server import LLM_ENV_VARS
 
 import cli
+from eval.metrics import SHARES
 from eval.run import NO_RERANKER, configurations
 from retrieval import Settings
 
-SHARES = (
-    "hit@1",
-    "hit@5",
-    "mrr",
-    "ndcg@5",
-    "fact_coverage",
-    "speaker_attribution",
-    "citation_grounding",
-    "refusal_accuracy",
-    "false_refusal",
-)
 ABLATION = {
     "hybrid (default)",
     "dense only",
