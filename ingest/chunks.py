@@ -76,7 +76,7 @@ class Chunk:
         """What the embedder sees: the speaker's name and role give the words their context."""
         if not speaker_prefix:
             return self.text
-        who = f"{self.speaker}, {self.affiliation}" if self.speaker else "Document"
+        who = ", ".join(p for p in (self.speaker, self.affiliation) if p) or "Document"
         return f"{who}: {self.text}"
 
 

@@ -344,3 +344,15 @@ def test_thematic_breaks_are_markup_not_words(rule: str) -> None:
         assert all(start < end for start, end in t.paragraphs)
     chunks = chunk_turns(turns, text, ChunkerSettings(max_chars=20, overlap_sentences=0))
     assert all(any(ch.isalnum() for ch in c.text) for c in chunks), [c.text for c in chunks]
+
+
+def test_the_embedding_prefix_names_who_speaks_and_never_says_none() -> None:
+    from ingest.chunks import Chunk
+
+    def chunk(speaker: str | None, affiliation: str | None) -> Chunk:
+        return Chunk("id", "s.md", 0, speaker, affiliation, 0, 5, "Hello", ())
+
+    assert chunk("Ann Lee", "Acme").embedding_text(True) == "Ann Lee, Acme: Hello"
+    assert chunk("Ann Lee", None).embedding_text(True) == "Ann Lee: Hello"
+    assert chunk(None, None).embedding_text(True) == "Document: Hello"
+    assert chunk("Ann Lee", "Acme").embedding_text(False) == "Hello"
