@@ -22,12 +22,11 @@ from typing import Any
 import gradio as gr
 
 from ingest import Source, WebinarRagError
-from retrieval import Answer, Assistant, Citation, Settings
+from retrieval import DOCUMENT, Answer, Assistant, Citation, Settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
-ALL = "all"  # the speaker filter's "everyone" value; "document" is retrieval's own value
-DOCUMENT = "document"
+ALL = "all"  # the speaker filter's "everyone" value (DOCUMENT is retrieval's own value)
 EXAMPLES = [
     "What does Japan's AI bill enforce?",
     "How is the EU AI Act enforced?",
@@ -100,7 +99,7 @@ def passage_html(source: Source, c: Citation) -> str:
     """The quote in its turn: the speaker's heading, the paragraph around the quote marked,
     and the end of the paragraph before and the start of the one after, faded."""
     text = source.text
-    turn = next((t for t in source.turns if t.start_char <= c.start_char < t.end_char), None)
+    turn = source.turn_at(c.start_char, c.end_char)
     if turn is None:  # not inside any turn (should not happen): the quote and its surroundings
         paragraphs = [(max(0, c.start_char - CONTEXT), min(len(text), c.end_char + CONTEXT))]
         who, affiliation = speaker_label(c), c.affiliation
@@ -461,9 +460,7 @@ def serve(host: str | None = None, port: int | None = None, index: Path | None =
     """`webinar-rag serve`: load once, then serve until Ctrl-C."""
     host, number = address(host, port)
     auth = auth_from_env()
-    settings = Settings()
-    if index is not None:
-        settings = replace(settings, ingest=replace(settings.ingest, index_dir=index))
+    settings = Settings().at_index(index)
     if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         print(
             f"webinar-rag: warning: serving on {host} without a login; anyone who can reach "

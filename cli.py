@@ -14,11 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ingest import IngestSettings, WebinarRagError, ingest
-from ingest.chunks import normalise
-from retrieval import Answer, Assistant, Settings
-from retrieval.llm import chat_model
-from retrieval.questions import read_questions
+from ingest import WebinarRagError, ingest, normalise
+from retrieval import Answer, Assistant, Settings, read_questions
 
 EXIT_ERROR = 2
 
@@ -94,15 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(index: Path | None) -> Settings:
-    settings = Settings()
-    if index is not None:
-        settings = replace(settings, ingest=replace(settings.ingest, index_dir=index))
-    return settings
-
-
 def _ingest(args: argparse.Namespace) -> int:
-    settings: IngestSettings = _settings(args.index).ingest
+    settings = Settings().at_index(args.index).ingest
     report = ingest(args.paths or None, settings, rebuild=args.rebuild)
     state = "up to date" if report.up_to_date else "built"
     print(
@@ -123,9 +113,9 @@ def _ask(args: argparse.Namespace) -> int:
         raise WebinarRagError('No question. Use `webinar-rag ask "QUESTION"` or --questions FILE.')
     if args.top_k is not None and args.top_k < 1:
         raise WebinarRagError(f"--top-k must be at least 1, not {args.top_k}.")
-    settings = _settings(args.index)
-    if args.backend == "llm" and not settings.llm.configured:
-        chat_model(settings.llm)  # raises the one-line "no endpoint configured" error
+    settings = Settings().at_index(args.index)
+    if args.backend == "llm":
+        settings.llm.require()  # the one-line "no endpoint configured" error, before loading
     assistant = Assistant.load(settings)
     for record in records:
         options = {"speaker": args.speaker, "k": args.top_k, "backend": args.backend}

@@ -1,11 +1,12 @@
-"""Tokens per second of the local llama.cpp server on this machine, on real prompts.
+"""Tokens per second of the local llama.cpp server on this machine, through the product.
 
     python -m eval.bench_llm [--questions N] [--out eval/results/llm_speed.json]
 
-Streams the answer prompts of the first N development questions (the passages the assistant
-would send) and measures time to first token (prompt processing) and decode speed (streamed
-chunks after the first, one token each on llama.cpp), beside the extractive answer's latency
-measured in the same run as the baseline.
+Streams the answers of the first N answerable development questions through
+`Assistant.stream(backend="llm")` and measures the time to the first streamed word (retrieval,
+the offline draft and prompt processing) and decode speed (streamed pieces after the first, one
+token each on llama.cpp), beside the extractive answer's latency measured in the same run as
+the baseline.
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from pathlib import Path
 
 from eval.local_llm import ALIAS, local_llm
 from eval.run import DEV_SET, load_questions
-from retrieval import Assistant
-from retrieval.llm import message_chain
-from retrieval.settings import LLMSettings
+from retrieval import Assistant, LLMSettings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,18 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     with local_llm() as url:
         llm = LLMSettings(base_url=url, model=ALIAS, timeout=120, max_tokens=200)
-        generate = message_chain(llm)
+        streaming = assistant.with_settings(llm=llm)
         for q in questions:
             extractive = assistant.ask(q["question"], backend="extractive")
-            inputs = {
-                "question": q["question"],
-                "hits": extractive.contexts[: assistant.settings.llm_passages],
-            }
             began = time.perf_counter()
             first = None
             tokens = 0
-            for chunk in generate.stream(inputs):
-                if chunk.content:
+            for piece in streaming.stream(q["question"], backend="llm"):
+                if isinstance(piece, str) and piece:
                     tokens += 1
                     first = first or time.perf_counter()
             end = time.perf_counter()

@@ -29,12 +29,12 @@ from tqdm import tqdm
 
 from ingest.chunks import Chunk, chunk_id, chunk_turns, normalise, turn_sentences
 from ingest.embedder import Embedder, load_embedder
+from ingest.errors import DatasetError, RerankerNotFound
 from ingest.index import Index, Manifest, Source
-from ingest.lexical import bm25_scores
 from ingest.settings import ChunkerSettings, default_model_path
 from ingest.turns import Turn
 from retrieval import Settings
-from retrieval.rerank import Reranker, RerankerNotFound, load_reranker
+from retrieval.rerank import Reranker, load_reranker
 from retrieval.retriever import Searcher
 from retrieval.settings import RetrievalMode
 
@@ -45,7 +45,6 @@ K = 10  # retrieve this many; every metric is @k for k <= K
 HIT_KS = (1, 3, 5, 10)
 RECALL_KS = (5, 10)
 MODES = ("bm25", "dense", "hybrid", "hybrid+rerank", "random")
-SEARCHER_MODES: dict[str, RetrievalMode] = {"bm25": "bm25", "dense": "dense", "hybrid": "hybrid"}
 MODE_LABELS = {
     "bm25": "BM25 only (baseline)",
     "dense": "dense only",
@@ -64,10 +63,6 @@ _SPLIT_CONTRACTION = re.compile(r"\s+('(?:s|re|ve|ll|d|m|t)\b|n't\b)", re.IGNORE
 _WORD = re.compile(r"\w")
 
 Window = tuple[str, int, int]  # meeting id, first turn, last turn (inclusive)
-
-
-class QMSumDataError(Exception):
-    """The QMSum folder is missing or a file is not in the QMSum format."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +141,7 @@ def load_meeting(path: Path) -> tuple[Meeting, list[dict[str, Any]]]:
         speakers = tuple(str(t["speaker"]) for t in turns)
         contents = tuple(clean(str(t["content"])) for t in turns)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise QMSumDataError(
+        raise DatasetError(
             f"{path} is not a QMSum meeting file ({type(exc).__name__}: {exc})."
         ) from exc
     meeting_id, domain = path.stem, domain_of(path.stem)
@@ -177,7 +172,7 @@ def load_dataset(
 ) -> tuple[list[Meeting], list[dict[str, Any]]]:
     files = sorted(Path(folder).glob("*.json"))
     if not files:
-        raise QMSumDataError(
+        raise DatasetError(
             f"No QMSum meeting files (*.json) in {folder}. Pass the val folder with --data."
         )
     meetings, skipped = [], []
@@ -438,7 +433,7 @@ def evaluate(
             if mode == "bm25":
                 # Searcher's bm25 mode orders chunks that share no word with the query by dense
                 # score; count how many of the top 10 got there that way.
-                lexical = bm25_scores(search_index.index.bm25, q.text, len(chunks))
+                lexical = search_index.index.lexical.scores(q.text)
                 metrics["bm25_zero@10"] = float(sum(lexical[r] <= 0 for r in rows))
             out[mode].append(
                 {
@@ -752,7 +747,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("need --window >= 1 and 1 <= --stride <= --window")
     try:
         meetings, skipped = load_dataset(args.data, args.limit_meetings)
-    except QMSumDataError as exc:
+    except DatasetError as exc:
         print(f"eval.qmsum: error: {exc}", file=sys.stderr)
         return 2
     embedder = load_embedder(default_model_path())

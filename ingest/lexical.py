@@ -1,4 +1,6 @@
-"""BM25 over chunks with `bm25s` (plain arrays and JSON on disk, never pickle)."""
+"""The lexical side of the index: BM25 over chunks with `bm25s`, built at ingest and searched
+at query time through one object, so both sides tokenise alike. On disk it is plain arrays and
+JSON (`allow_pickle=False`), never pickle."""
 
 from __future__ import annotations
 
@@ -20,27 +22,37 @@ def _stem_words(words: list[str]) -> list[str]:
     return [stem(w) for w in words]
 
 
-def build_bm25(texts: list[str]) -> bm25s.BM25:
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stem_words, show_progress=False)
-    model = bm25s.BM25()
-    model.index(tokens, show_progress=False)
-    return model
+class LexicalIndex:
+    """`LexicalIndex.build(texts).scores(query)`: one BM25 score per text, in text order."""
 
+    def __init__(self, model: bm25s.BM25) -> None:
+        self._model = model
 
-def save_bm25(model: bm25s.BM25, folder: Path) -> None:
-    model.save(str(folder), allow_pickle=False, show_progress=False)
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stem_words, show_progress=False)
+        model = bm25s.BM25()
+        model.index(tokens, show_progress=False)
+        return cls(model)
 
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False))
 
-def load_bm25(folder: Path) -> bm25s.BM25:
-    return bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False)
+    def save(self, folder: Path) -> None:
+        self._model.save(str(folder), allow_pickle=False, show_progress=False)
 
+    @property
+    def size(self) -> int:
+        """How many texts are indexed."""
+        return int(self._model.scores["num_docs"])
 
-def bm25_scores(model: bm25s.BM25, query: str, n_docs: int) -> np.ndarray:
-    """BM25 score of every chunk for a query (zeros when no query word is indexed)."""
-    tokens = bm25s.tokenize(
-        [query], stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False
-    )[0]
-    known = [t for t in tokens if t in model.vocab_dict]
-    if not known:
-        return np.zeros(n_docs, dtype=np.float32)
-    return np.asarray(model.get_scores(known), dtype=np.float32)
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every text for a query (zeros when no query word is indexed)."""
+        tokens = bm25s.tokenize(
+            [query], stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False
+        )[0]
+        known = [t for t in tokens if t in self._model.vocab_dict]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._model.get_scores(known), dtype=np.float32)

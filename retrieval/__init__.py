@@ -1,20 +1,23 @@
 """Load the index, find passages, answer with verbatim speaker citations, or refuse."""
 
 from retrieval.answerer import REFUSAL
-from retrieval.assistant import Assistant
-from retrieval.errors import EmptyQuestion, UnknownSpeaker
+from retrieval.assistant import Assistant, Request
+from retrieval.questions import read_questions
 from retrieval.retriever import TranscriptRetriever
-from retrieval.settings import Settings
-from retrieval.types import Answer, Citation, Hit
+from retrieval.settings import Backend, LLMSettings, Settings
+from retrieval.types import DOCUMENT, Answer, Citation, Hit
 
 __all__ = [
+    "DOCUMENT",
     "REFUSAL",
     "Answer",
     "Assistant",
+    "Backend",
     "Citation",
-    "EmptyQuestion",
     "Hit",
+    "LLMSettings",
+    "Request",
     "Settings",
     "TranscriptRetriever",
-    "UnknownSpeaker",
+    "read_questions",
 ]

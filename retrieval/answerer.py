@@ -24,10 +24,6 @@ from retrieval.types import Citation, Hit
 REFUSAL = "The transcript does not cover this, so I cannot answer it from the webinar."
 # A question about what was asked may quote questions; any other may not.
 _ASKS_ABOUT_QUESTIONS = re.compile(r"\b(ask|asks|asked|asking|question|questions|request)\b", re.I)
-WEIGHTS = {"semantic": 0.5, "passage": 0.2, "lexical": 0.3}
-# A question mostly in a script the transcript never uses (Japanese over English) cannot share
-# words with it, so its sentences are scored on meaning alone, with the weights rescaled.
-CROSS_LINGUAL = {"semantic": 0.5 / 0.7, "passage": 0.2 / 0.7, "lexical": 0.0}
 
 
 @dataclass(frozen=True)
@@ -35,8 +31,6 @@ class ScoredSentence:
     chunk: Chunk
     sentence: Sentence
     score: float
-    semantic: float
-    lexical: float
 
 
 @dataclass(frozen=True)
@@ -47,11 +41,26 @@ class Draft:
     best_score: float
 
 
+@dataclass(frozen=True)
+class Weights:
+    semantic: float
+    passage: float
+    lexical: float
+
+    @classmethod
+    def of(cls, settings: Settings, cross_lingual: bool) -> Weights:
+        """The settings' weights; across scripts the word signal is off and the rest rescaled."""
+        if not cross_lingual:
+            return cls(settings.semantic_weight, settings.passage_weight, settings.lexical_weight)
+        kept = settings.semantic_weight + settings.passage_weight
+        return cls(settings.semantic_weight / kept, settings.passage_weight / kept, 0.0)
+
+
 class ExtractiveAnswerer:
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index
         self.settings = settings
-        self.weights = TermWeights(
+        self.term_weights = TermWeights(
             normalise(self.source_text(c.source)[s.start_char : s.end_char])
             for c in index.chunks
             for s in c.sentences
@@ -77,7 +86,8 @@ class ExtractiveAnswerer:
         ignored = set(terms(ignore_words))
         query_terms = [t for t in terms(question) if t not in ignored]
         quote_questions = bool(_ASKS_ABOUT_QUESTIONS.search(question))
-        weights = CROSS_LINGUAL if foreign_share(question, self.scripts) > 0.5 else WEIGHTS
+        foreign = foreign_share(question, self.scripts) > self.settings.foreign_script_share
+        weights = Weights.of(self.settings, cross_lingual=foreign)
         seen: set[tuple[str, int]] = set()
         scored: list[ScoredSentence] = []
         for hit in hits:
@@ -91,13 +101,13 @@ class ExtractiveAnswerer:
                 if looks_like_instruction(text):
                     continue
                 semantic = float(self.index.sentence_vector(hit.chunk.source, sentence) @ query)
-                lexical = self.weights.coverage(query_terms, text)
+                lexical = self.term_weights.coverage(query_terms, text)
                 total = (
-                    weights["semantic"] * semantic
-                    + weights["passage"] * hit.score
-                    + weights["lexical"] * lexical
+                    weights.semantic * semantic
+                    + weights.passage * hit.score
+                    + weights.lexical * lexical
                 )
-                scored.append(ScoredSentence(hit.chunk, sentence, total, semantic, lexical))
+                scored.append(ScoredSentence(hit.chunk, sentence, total))
         return sorted(scored, key=lambda s: -s.score)
 
     def answer(
@@ -113,7 +123,10 @@ class ExtractiveAnswerer:
         if best < self.settings.refusal_threshold:
             return Draft(REFUSAL, True, (), best)
         chosen = self._choose(scored, subjects)
-        citations = tuple(self._cite(n, s) for n, s in enumerate(chosen, start=1))
+        citations = tuple(
+            Citation.of(n, s.chunk, s.sentence, self.source_text(s.chunk.source))
+            for n, s in enumerate(chosen, start=1)
+        )
         text = " ".join(f"{normalise(c.quote)} [{c.n}]" for c in citations)
         return Draft(text, False, citations, best)
 
@@ -137,16 +150,3 @@ class ExtractiveAnswerer:
             if s.score >= floor and s not in chosen:
                 chosen.append(s)
         return chosen[: max(self.settings.max_quotes, len(named_speakers))]
-
-    def _cite(self, n: int, s: ScoredSentence) -> Citation:
-        start, end = s.sentence.start_char, s.sentence.end_char
-        return Citation(
-            n=n,
-            speaker=s.chunk.speaker,
-            affiliation=s.chunk.affiliation,
-            quote=self.source_text(s.chunk.source)[start:end],
-            chunk_id=s.chunk.id,
-            source=s.chunk.source,
-            start_char=start,
-            end_char=end,
-        )

@@ -1,6 +1,11 @@
-"""The query path, top to bottom, as one LCEL chain:
+"""The query path, top to bottom, in one place:
 
-    question -> speakers -> retrieve -> (LLM) -> verify citations -> Answer
+    question -> whose words -> retrieve -> draft (offline quotes) -> LLM reply -> verify -> Answer
+
+Each step takes the frozen `Query` that the step before handed on and returns a copy with its
+own part filled in. `ask` and `stream` run the steps in this order (`stream` passes the LLM's
+words on as they arrive); `chain()` is the same steps as one LangChain runnable, and
+`retriever()` the first two as a LangChain retriever.
 
 The offline extractive answer is always drafted: it is the answer when no LLM is used, the
 fallback when the LLM fails, and the judge of whether the transcript answers at all.
@@ -9,25 +14,37 @@ fallback when the LLM fails, and the judge of whether the transcript answers at 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+import numpy as np
+from langchain_core.runnables import Runnable, RunnableLambda
 
 from ingest.embedder import Embedder, load_embedder
-from ingest.errors import IndexNotFound
+from ingest.errors import EmptyQuestion, LLMError, UnknownSpeaker
 from ingest.index import Index
-from ingest.pipeline import ingest
 from retrieval.answerer import ExtractiveAnswerer
-from retrieval.errors import EmptyQuestion, UnknownSpeaker
-from retrieval.llm import is_refusal, message_chain, text_chain
+from retrieval.llm import LLMClient, is_refusal
 from retrieval.rerank import load_reranker
-from retrieval.retriever import DOCUMENT, Searcher, TranscriptRetriever
+from retrieval.retriever import Searcher, TranscriptRetriever
 from retrieval.settings import Backend, Settings
 from retrieval.speakers import SpeakerDirectory
-from retrieval.types import Answer
+from retrieval.types import DOCUMENT, Answer, Hit
 from retrieval.verify import CitationVerifier
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a caller asks: the question, and optionally whose words, how many passages, and
+    who writes the answer."""
+
+    question: str
+    speaker: str | None = None
+    k: int | None = None
+    backend: Backend | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,24 @@ class Reply:
     text: str | None
     error: str | None
     ms: float
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the path knows so far; each step returns a copy with its part filled in."""
+
+    question: str
+    k: int
+    use_llm: bool
+    explicit_speaker: bool  # the speaker filter came from the caller, not from the question
+    speakers: tuple[str, ...]  # whose words to search: full names, or DOCUMENT; () for all
+    began: float  # time.perf_counter() when the question came in
+    vector: np.ndarray | None = field(default=None, compare=False)
+    hits: tuple[Hit, ...] = ()
+    retrieve_ms: float = 0.0
+    draft: Answer | None = None
+    reply: Reply | None = None
+    answer: Answer | None = None
 
 
 class Assistant:
@@ -56,42 +91,22 @@ class Assistant:
             rerank_depth=settings.rerank_depth,
         )
         self.answerer = ExtractiveAnswerer(index, settings)
-        self.verifier = CitationVerifier(
-            index, embedder, self.answerer.weights, settings.support_threshold
-        )
+        self.verifier = CitationVerifier(index, embedder, self.answerer.term_weights, settings)
         texts = {name: s.text for name, s in index.sources.items()}
         turns = [t for s in index.sources.values() for t in s.turns]
-        self.speakers = SpeakerDirectory(turns, texts)
-        self._llm: dict[str, Runnable] = {}
-        self._chains: dict[bool, Runnable] = {}
+        self.speakers = SpeakerDirectory(turns, texts, settings)
+        self._llm: LLMClient | None = None
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Assistant:
-        """Load the model and index once; build the index from the corpus if there is none."""
+        """Load the model and the index once. Building an index is `ingest`'s job: with none at
+        the configured folder this raises `IndexNotFound`, whose message says how to build it."""
         settings = settings or Settings()
         embedder = load_embedder(settings.ingest.model_path)
-        try:
-            index = Index.load(settings.ingest.index_dir, expected_model=embedder.name)
-        except IndexNotFound:
-            ingest(settings=settings.ingest, embedder=embedder)
-            index = Index.load(settings.ingest.index_dir, expected_model=embedder.name)
+        index = Index.load(settings.ingest.index_dir, expected_model=embedder.name)
         return cls(index, embedder, settings)
 
-    def chain(self, backend: Backend | None = None) -> Runnable:
-        """{"question", "speaker"?, "k"?} -> Answer, as one LangChain runnable."""
-        use_llm = self.uses_llm(backend)
-        if use_llm not in self._chains:
-            self._chains[use_llm] = self._build_chain(use_llm)
-        return self._chains[use_llm]
-
-    def _build_chain(self, use_llm: bool) -> Runnable:
-        generate = RunnableLambda(self._generate) if use_llm else _no_reply
-        return (
-            RunnableLambda(self.retrieve)  # question -> speakers and passages
-            | RunnablePassthrough.assign(draft=self._draft)  # quoted answer, or refusal
-            | RunnablePassthrough.assign(reply=generate)  # the LLM's cited answer, or a fault
-            | RunnableLambda(self.finish)  # verified citations, fallback -> Answer
-        )
+    # -- the faces of the path ------------------------------------------------------------------
 
     def ask(
         self,
@@ -101,9 +116,9 @@ class Assistant:
         k: int | None = None,
         backend: Backend | None = None,
     ) -> Answer:
-        answer: Answer = self.chain(backend).invoke(
-            {"question": question, "speaker": speaker, "k": k}
-        )
+        """The cited answer (or refusal) to one question."""
+        *_, answer = self.run(Request(question, speaker, k, backend))
+        assert isinstance(answer, Answer)
         return answer
 
     def stream(
@@ -116,103 +131,136 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Text as it arrives, then the final verified `Answer` (which may differ from the
         streamed text: unsupported claims are removed, a failed stream falls back)."""
-        ctx = self.retrieve({"question": question, "speaker": speaker, "k": k})
-        ctx["draft"] = self._draft(ctx)
-        if not self.uses_llm(backend) or ctx["draft"].refused:
-            answer = self.finish(ctx)
-            yield answer.text
-            yield answer
-            return
-        began = time.perf_counter()
-        pieces: list[str] = []
-        finished = False
-        error = None
-        try:
-            for chunk in self._chain_for(message_chain).stream(self._prompt_inputs(ctx)):
-                text = chunk.content if isinstance(chunk.content, str) else ""
-                if text:
-                    pieces.append(text)
-                    yield text
-                finished = finished or bool(chunk.response_metadata.get("finish_reason"))
-            if not finished:
-                error = "the stream ended before the reply was complete"
-        except Exception as exc:  # any fault of the endpoint falls back; see finish()
-            error = _describe(exc)
-        ms = (time.perf_counter() - began) * 1000
-        yield self.finish({**ctx, "reply": Reply("".join(pieces), error, ms)})
+        return self.run(Request(question, speaker, k, backend), stream=True)
 
-    def uses_llm(self, backend: Backend | None = None) -> bool:
-        backend = backend or self.settings.backend
-        if backend == "auto":
-            return self.settings.llm.configured
-        return backend == "llm"
+    def run(self, request: Request, stream: bool = False) -> Iterator[str | Answer]:
+        """The path itself. Yields the LLM's words as they arrive when `stream` is set (or the
+        whole offline answer's text, when no LLM writes it), and the `Answer` last."""
+        query = self.understand(request)
+        query = self.retrieve(query)
+        query = self.draft(query)
+        query = yield from self.generate(query, stream=stream)
+        query = self.finish(query)
+        assert query.answer is not None
+        if stream and query.reply is None:
+            yield query.answer.text
+        yield query.answer
 
-    # -- the steps of the chain ---------------------------------------------------------------
+    def chain(self, backend: Backend | None = None) -> Runnable:
+        """The same steps as one LangChain runnable: {"question", "speaker"?, "k"?} -> Answer."""
 
-    def retrieve(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        question = str(inputs["question"]).strip()
+        def request(inputs: dict[str, Any] | str) -> Request:
+            if isinstance(inputs, str):
+                return Request(inputs, backend=backend)
+            return Request(inputs["question"], inputs.get("speaker"), inputs.get("k"), backend)
+
+        return (
+            RunnableLambda(request)
+            | RunnableLambda(self.understand)
+            | RunnableLambda(self.retrieve)
+            | RunnableLambda(self.draft)
+            | RunnableLambda(lambda query: _result(self.generate(query)))
+            | RunnableLambda(self.finish)
+            | RunnableLambda(lambda query: query.answer)
+        )
+
+    def retriever(self, k: int | None = None, speaker: str | None = None) -> TranscriptRetriever:
+        """The path's first two steps as a LangChain `BaseRetriever` (the answer's contexts)."""
+
+        def search(question: str) -> list[Hit]:
+            return list(self.retrieve(self.understand(Request(question, speaker, k))).hits)
+
+        return TranscriptRetriever(search=search)
+
+    # -- the steps, in order --------------------------------------------------------------------
+
+    def understand(self, request: Request) -> Query:
+        """The question, and whose words it asks for: an explicit filter wins, else the
+        speakers the question is about ("what did the moderator ask Ichikawa" -> the
+        moderator's words)."""
+        question = str(request.question).strip()
         if not question:
             raise EmptyQuestion(
                 "The question is empty. Ask something, e.g. "
                 '`webinar-rag ask "What does Japan\'s AI bill enforce?"`.'
             )
         began = time.perf_counter()
-        speaker, k = inputs.get("speaker"), inputs.get("k") or self.settings.top_k
-        # Whose words: an explicit filter wins, else the speakers the question is about
-        # ("what did the moderator ask Ichikawa" -> the moderator's words).
-        subjects = [self._resolve(speaker)] if speaker else self.speakers.subjects(question)
-        query = self.embedder.embed_query(question)
-        hits = self.searcher.search(question, k, subjects or None, vector=query)
-        if not hits and subjects and not speaker:  # the named speaker said nothing relevant
-            hits = self.searcher.search(question, k, vector=query)
-        return {
-            "question": question,
-            "query": query,
-            "hits": hits,
-            "subjects": subjects,
-            "began": began,
-            "retrieve_ms": (time.perf_counter() - began) * 1000,
-        }
-
-    def _draft(self, ctx: dict[str, Any]) -> Answer:
-        """The extractive answer: the offline default, the LLM's fallback, and the judge of
-        whether the transcript answers the question at all."""
-        began = time.perf_counter()
-        subjects = ctx["subjects"]
-        draft = self.answerer.answer(
-            ctx["question"], ctx["query"], ctx["hits"], subjects, self.speakers.cue_text(subjects)
+        explicit = bool(request.speaker)
+        speakers = [self._resolve(request.speaker)] if request.speaker else []
+        return Query(
+            question=question,
+            k=request.k or self.settings.top_k,
+            use_llm=self.uses_llm(request.backend),
+            explicit_speaker=explicit,
+            speakers=tuple(speakers or self.speakers.subjects(question)),
+            began=began,
         )
-        return Answer(
-            question=ctx["question"],
+
+    def retrieve(self, query: Query) -> Query:
+        """The k best passages of those speakers (of everyone, if the speakers the question
+        names said nothing relevant)."""
+        vector = self.embedder.embed_query(query.question)
+        speakers = list(query.speakers) or None
+        hits = self.searcher.search(query.question, query.k, speakers, vector=vector)
+        if not hits and query.speakers and not query.explicit_speaker:
+            hits = self.searcher.search(query.question, query.k, vector=vector)
+        ms = (time.perf_counter() - query.began) * 1000
+        return replace(query, vector=vector, hits=tuple(hits), retrieve_ms=ms)
+
+    def draft(self, query: Query) -> Query:
+        """The extractive answer: quotes of the best sentences, or a refusal."""
+        began = time.perf_counter()
+        assert query.vector is not None
+        names = list(query.speakers)
+        draft = self.answerer.answer(
+            query.question, query.vector, query.hits, names, self.speakers.cue_text(names)
+        )
+        answer = Answer(
+            question=query.question,
             text=draft.text,
             refused=draft.refused,
             citations=draft.citations,
-            contexts=tuple(ctx["hits"]),
+            contexts=query.hits,
             confidence=draft.best_score,
             timings_ms={"generate": (time.perf_counter() - began) * 1000},
         )
+        return replace(query, draft=answer)
 
-    def _generate(self, ctx: dict[str, Any]) -> Reply | None:
-        if ctx["draft"].refused:
-            return None  # the transcript does not answer it: no model can, from these passages
+    def generate(self, query: Query, stream: bool = False) -> Generator[str, None, Query]:
+        """The LLM's cited reply, when an LLM is used and the transcript answers at all (no
+        model can answer from passages that do not). Yields its words when `stream` is set."""
+        assert query.draft is not None
+        if not query.use_llm or query.draft.refused:
+            return query
         began = time.perf_counter()
+        hits = query.hits[: self.settings.llm_passages]
+        pieces: list[str] = []
+        text: str | None = None
+        error = None
         try:
-            text = self._chain_for(text_chain).invoke(self._prompt_inputs(ctx))
-            error = None if text.strip() else "the reply was empty"
-        except Exception as exc:  # connection, timeout, 429/5xx after retries, bad JSON
-            text, error = None, _describe(exc)
-        return Reply(text, error, (time.perf_counter() - began) * 1000)
+            if stream:
+                for piece in self._client().stream(query.question, hits):
+                    pieces.append(piece)
+                    yield piece
+                text = "".join(pieces)
+            else:
+                text = self._client().complete(query.question, hits)
+        except LLMError as exc:  # unreachable, timeout, 429/5xx after retries, a bad reply
+            text, error = ("".join(pieces) if stream else None), str(exc)
+        reply = Reply(text, error, (time.perf_counter() - began) * 1000)
+        return replace(query, reply=reply)
 
-    def finish(self, ctx: dict[str, Any]) -> Answer:
-        answer: Answer = ctx["draft"]
-        reply: Reply | None = ctx.get("reply")
+    def finish(self, query: Query) -> Query:
+        """The answer: the LLM's, with verified citations, or else the draft; and timings."""
+        assert query.draft is not None
+        answer = query.draft
         generate_ms = answer.timings_ms["generate"]
-        if reply is not None:
-            answer = self._llm_answer(answer, reply)
-            generate_ms = reply.ms
-        total_ms = (time.perf_counter() - ctx["began"]) * 1000
-        timings = {"retrieve": ctx["retrieve_ms"], "generate": generate_ms, "total": total_ms}
-        return replace(answer, timings_ms=timings)
+        if query.reply is not None:
+            answer = self._llm_answer(answer, query.reply)
+            generate_ms = query.reply.ms
+        total_ms = (time.perf_counter() - query.began) * 1000
+        timings = {"retrieve": query.retrieve_ms, "generate": generate_ms, "total": total_ms}
+        return replace(query, answer=replace(answer, timings_ms=timings))
 
     def _llm_answer(self, extractive: Answer, reply: Reply) -> Answer:
         """The LLM's answer if its citations verify; else the extractive one, with a notice."""
@@ -222,8 +270,6 @@ class Assistant:
                 notice=f"The LLM could not answer ({reply.error}); "
                 "this is the offline answer quoted from the transcript.",
             )
-        if extractive.refused:
-            return extractive  # the transcript does not answer it, whatever the model says
         if is_refusal(reply.text):
             return replace(
                 extractive,
@@ -255,27 +301,23 @@ class Assistant:
             removed_claims=verified.removed,
         )
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- helpers --------------------------------------------------------------------------------
 
-    def _prompt_inputs(self, ctx: dict[str, Any]) -> dict[str, Any]:
-        return {"question": ctx["question"], "hits": ctx["hits"][: self.settings.llm_passages]}
+    def uses_llm(self, backend: Backend | None = None) -> bool:
+        backend = backend or self.settings.backend
+        if backend == "auto":
+            return self.settings.llm.configured
+        return backend == "llm"
 
-    def _chain_for(self, factory: Any) -> Runnable:
-        """Build each LLM chain once per assistant (the HTTP client is reused)."""
-        if factory.__name__ not in self._llm:
-            self._llm[factory.__name__] = factory(self.settings.llm)
-        return self._llm[factory.__name__]
+    def _client(self) -> LLMClient:
+        """One client per assistant, made on first use (its HTTP connections are reused)."""
+        if self._llm is None:
+            self._llm = LLMClient(self.settings.llm)
+        return self._llm
 
     def source_text(self, source: str) -> str:
         """The transcript text that citation offsets point into."""
         return self.index.sources[source].text
-
-    def retriever(self, k: int | None = None, speaker: str | None = None) -> TranscriptRetriever:
-        """The same retrieval as a LangChain `BaseRetriever`."""
-        speakers = [self._resolve(speaker)] if speaker else None
-        return TranscriptRetriever(
-            searcher=self.searcher, k=k or self.settings.top_k, speakers=speakers
-        )
 
     def with_settings(self, **changes: Any) -> Assistant:
         """A copy with other query settings (same model and index), e.g. for a threshold sweep."""
@@ -289,10 +331,10 @@ class Assistant:
         return resolved
 
 
-_no_reply: Runnable = RunnableLambda(lambda _: None)
-
-
-def _describe(exc: Exception) -> str:
-    """A one-line reason for a notice; never the API key or a traceback."""
-    message = " ".join(str(exc).split())[:160]
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+def _result(steps: Generator[Any, None, T]) -> T:
+    """Run a step that may yield streamed words to the end, and return what it returns."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value

@@ -6,11 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import WebinarRagError
-
-
-class QuestionFileError(WebinarRagError):
-    """A question file is missing or has a line that is not a question object."""
+from ingest.errors import QuestionFileError
 
 
 def read_questions(path: Path) -> list[dict[str, Any]]:

@@ -14,11 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ingest.errors import WebinarRagError
-
-
-class RerankerNotFound(WebinarRagError):
-    """The configured cross-encoder folder does not exist or cannot be loaded."""
+from ingest import runtime
+from ingest.errors import RerankerNotFound
 
 
 class Reranker(Protocol):
@@ -40,11 +37,12 @@ class CrossEncoderReranker:
                 "WEBINAR_RAG_RERANK_MODEL at a sentence-transformers CrossEncoder folder, "
                 "or unset it to rank without a reranker."
             )
+        runtime.configure_torch()
         from sentence_transformers import CrossEncoder
 
         try:
             self._model = CrossEncoder(str(path), device="cpu", local_files_only=True)
-        except Exception as exc:  # the library raises many kinds; all mean the same to a user
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # a folder it cannot read
             raise RerankerNotFound(
                 f"Could not load the cross-encoder at {model_path} ({exc}). "
                 "Unset WEBINAR_RAG_RERANK_MODEL to rank without a reranker."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -12,12 +12,9 @@ from pydantic import ConfigDict
 
 from ingest.embedder import Embedder
 from ingest.index import Index
-from ingest.lexical import bm25_scores
 from retrieval.rerank import Reranker
 from retrieval.settings import RetrievalMode
-from retrieval.types import Hit
-
-DOCUMENT = "document"  # the filter value for text that belongs to no speaker
+from retrieval.types import DOCUMENT, Hit
 
 
 class Searcher:
@@ -65,7 +62,7 @@ class Searcher:
         if self.mode == "dense":
             order = sorted(rows, key=lambda r: -dense[r])
         else:
-            lexical = bm25_scores(self.index.bm25, question, len(chunks))
+            lexical = self.index.lexical.scores(question)
             if self.mode == "bm25":
                 order = sorted(rows, key=lambda r: (-lexical[r], -dense[r]))
             else:
@@ -95,18 +92,17 @@ class Searcher:
 
 
 class TranscriptRetriever(BaseRetriever):
-    """The same search as a LangChain `BaseRetriever`; provenance travels in `metadata`."""
+    """The assistant's retrieval as a LangChain `BaseRetriever`; provenance travels in
+    `metadata`. `search` is the assistant's own (see `Assistant.retriever`)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    searcher: Searcher
-    k: int = 5
-    speakers: list[str] | None = None
+    search: Callable[[str], list[Hit]]
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        return [hit_to_document(h) for h in self.searcher.search(query, self.k, self.speakers)]
+        return [hit_to_document(h) for h in self.search(query)]
 
 
 def hit_to_document(hit: Hit) -> Document:

@@ -1,22 +1,23 @@
-"""Query-time settings: defaults answer offline; the environment can point at an LLM."""
+"""Query-time settings: defaults answer offline; the environment can point at an LLM.
+
+Every number the answer depends on lives here, with the reason for its value, so a sweep or a
+cross-validation can vary it (`Settings(...)` or `assistant.with_settings(...)`). Environment
+values are validated: a value that is not a number in range is a `ConfigError`, never a silent
+default.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
-from ingest.settings import IngestSettings
+from ingest.errors import LLMNotConfigured
+from ingest.settings import IngestSettings, env_number
 
 Backend = Literal["auto", "extractive", "llm"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,26 @@ class LLMSettings:
         return cls(
             base_url=os.environ.get("OPENAI_BASE_URL") or None,
             api_key=os.environ.get("OPENAI_API_KEY") or None,
-            model=os.environ.get("WEBINAR_RAG_LLM_MODEL", cls.model),
-            timeout=_env_float("WEBINAR_RAG_LLM_TIMEOUT", cls.timeout),
-            max_retries=int(_env_float("WEBINAR_RAG_LLM_RETRIES", cls.max_retries)),
+            model=os.environ.get("WEBINAR_RAG_LLM_MODEL") or cls.model,
+            timeout=env_number("WEBINAR_RAG_LLM_TIMEOUT", cls.timeout, 0.1, 3600),
+            max_retries=int(env_number("WEBINAR_RAG_LLM_RETRIES", cls.max_retries, 0, 10)),
         )
 
     @property
     def configured(self) -> bool:
         return bool(self.base_url or self.api_key)
+
+    def require(self) -> None:
+        """Raise the error that says how to configure an endpoint, if none is."""
+        if not self.configured:
+            raise LLMNotConfigured(
+                "No LLM endpoint is configured. Set OPENAI_BASE_URL (and OPENAI_API_KEY if the "
+                "server needs one), or use --backend extractive."
+            )
+
+
+def _refusal_threshold() -> float:
+    return env_number("WEBINAR_RAG_REFUSAL_THRESHOLD", 0.63, -1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,12 @@ class Settings:
     llm: LLMSettings = field(default_factory=LLMSettings.from_env)
     # "auto": the LLM when an endpoint is configured, else the offline extractive answerer.
     backend: Backend = "auto"
+
+    # -- retrieval ------------------------------------------------------------------------------
     # "hybrid": dense and BM25 rankings fused by reciprocal rank (rrf_k); the others ablate it.
     retrieval_mode: RetrievalMode = "hybrid"
+    # The usual RRF constant (Cormack et al. 2009): large enough that rank 1 and rank 2 of one
+    # ranking weigh about the same, so agreement between the rankings decides.
     rrf_k: int = 60
     # Optional cross-encoder rerank of the fused candidates: a sentence-transformers
     # CrossEncoder folder (none can be installed offline here, so it is off by default).
@@ -63,15 +80,53 @@ class Settings:
     rerank_depth: int = 20  # fused candidates the cross-encoder rescores
     top_k: int = 5  # passages returned as contexts
     llm_passages: int = 3  # the best of them, numbered in the LLM's prompt
-    max_quotes: int = 3  # sentences the extractive answer quotes at most
+
+    # -- the extractive answer ------------------------------------------------------------------
+    max_quotes: int = 3  # sentences quoted at most (one per named speaker may add to it)
+    # A sentence's score is the weighted sum of three signals, each in [0, 1] (weights set by
+    # hand on the development questions when the answerer was written):
+    # meaning: the cosine of the sentence's own vector and the question's (paraphrase-proof);
+    semantic_weight: float = 0.5
+    # context: how well the sentence's passage was retrieved (a lone sentence can mislead);
+    passage_weight: float = 0.2
+    # words: the share of the question's IDF-weighted content words it holds (names, numbers).
+    lexical_weight: float = 0.3
+    # A question with more than this share of its letters in scripts the transcript never uses
+    # (Japanese over English) cannot share words with it: the word signal is dropped and the
+    # other two are rescaled to the same total, so one threshold serves both.
+    foreign_script_share: float = 0.5
     # The best sentence must score at least this for the transcript to count as answering.
     # Chosen on eval/questions.jsonl by `python -m eval --sweep` for the default embedder (the
     # MiniLM + e5 ensemble): the threshold with the best refusal accuracy minus false-refusal
     # rate (Youden's J). Another embedder needs its own sweep. See eval/results/report.md.
-    refusal_threshold: float = field(
-        default_factory=lambda: _env_float("WEBINAR_RAG_REFUSAL_THRESHOLD", 0.63)
-    )
-    # Further sentences are quoted only if they score within this margin of the best one.
+    refusal_threshold: float = field(default_factory=_refusal_threshold)
+    # Further sentences are quoted only if they score within this margin of the best one, so a
+    # runner-up must be nearly as good (set by hand on the development questions).
     quote_margin: float = 0.12
+
+    # -- verifying an LLM's claims --------------------------------------------------------------
+    # Support of a claim by a sentence: this weight on meaning, the rest on shared words (the
+    # embedding alone accepts a claim that changes a name or a number). Set by hand, with
+    # the two thresholds below, on the verifier's tests of faithful and unfaithful claims.
+    support_semantic_weight: float = 0.5
     # An LLM claim is kept only if a sentence of its passage supports it at least this much.
     support_threshold: float = 0.5
+    # Share of a claim's content words that its passage must contain (paraphrase allowed).
+    min_term_precision: float = 0.6
+
+    # -- naming speakers in a question ----------------------------------------------------------
+    # "Heikkilä and Tsuda": names joined by and/or with at most this many words between them
+    # are asked about together; further apart, the later one is a topic ("ask Ichikawa").
+    joined_names_gap: int = 6
+    # A single word that names a speaker (a surname, an employer) needs this many letters, so
+    # initials and particles ("de", "al") never select a speaker.
+    cue_min_chars: int = 3
+    # Role words ("moderator") count for a speaker only in this much of the start of their turn
+    # (their introduction), not anywhere they happen to say the word.
+    intro_chars: int = 200
+
+    def at_index(self, index_dir: Path | None) -> Settings:
+        """These settings with another index folder (`--index`); unchanged for None."""
+        if index_dir is None:
+            return self
+        return replace(self, ingest=replace(self.ingest, index_dir=Path(index_dir)))

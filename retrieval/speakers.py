@@ -8,7 +8,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.turns import Turn
+from retrieval.settings import Settings
 from retrieval.text import STOPWORDS, fold, words
+from retrieval.types import DOCUMENT
 
 TITLE_WORDS = frozenset(
     [
@@ -45,7 +47,8 @@ class SpeakerProfile:
 class SpeakerDirectory:
     """Built from the turns of an index; generic rules, no list of known people."""
 
-    def __init__(self, turns: list[Turn], texts: dict[str, str]) -> None:
+    def __init__(self, turns: list[Turn], texts: dict[str, str], settings: Settings) -> None:
+        self.settings = settings
         people: dict[str, str | None] = {}
         intro: dict[str, str] = {}
         for t in turns:
@@ -53,9 +56,11 @@ class SpeakerDirectory:
                 continue
             people.setdefault(t.speaker, t.affiliation)
             heading = texts[t.source][t.heading[0] : t.heading[1]] if t.heading else ""
-            first = texts[t.source][t.start_char : min(t.end_char, t.start_char + 200)]
+            first = texts[t.source][
+                t.start_char : min(t.end_char, t.start_char + settings.intro_chars)
+            ]
             intro[t.speaker] = intro.get(t.speaker, "") + " " + heading + " " + first
-        heads = {n: _heading_cues(a) for n, a in people.items()}
+        heads = {n: _heading_cues(a, settings.cue_min_chars) for n, a in people.items()}
         owners = Counter(w for cues in heads.values() for w in cues)
         spoken = Counter(
             w
@@ -67,7 +72,7 @@ class SpeakerDirectory:
         profiles = []
         for name, affiliation in people.items():
             cues: set[str] = {" ".join(words(name))}
-            cues.update(w for w in words(name) if len(w) >= 3)
+            cues.update(w for w in words(name) if len(w) >= settings.cue_min_chars)
             for part in _AFFILIATION_SPLIT.split(affiliation or ""):
                 phrase = " ".join(words(part)).removeprefix("the ")
                 if len(phrase.split()) >= 2:
@@ -116,7 +121,7 @@ class SpeakerDirectory:
         subjects = [mentions[0][1]]
         for (prev, _), (pos, name) in itertools.pairwise(mentions):
             between = set(folded[prev:pos].split()[1:]) - {"the", "both"}
-            if between & {"and", "or"} and len(between) <= 6:
+            if between & {"and", "or"} and len(between) <= self.settings.joined_names_gap:
                 subjects.append(name)
             else:
                 break
@@ -128,8 +133,8 @@ class SpeakerDirectory:
 
     def resolve(self, speaker: str) -> str | None:
         """An explicit filter given by a user (`--speaker Tsuda`) -> the full name, or None."""
-        if fold(speaker).strip() in {"document", "none"}:
-            return "document"
+        if fold(speaker).strip() in {DOCUMENT, "none"}:
+            return DOCUMENT
         matches = self.named_in(speaker)
         return matches[0] if len(matches) == 1 else None
 
@@ -138,13 +143,15 @@ def _in_heading(paragraph: tuple[int, int], turn: Turn) -> bool:
     return turn.heading is not None and turn.heading[0] <= paragraph[0] < turn.heading[1]
 
 
-def _heading_cues(affiliation: str | None) -> set[str]:
+def _heading_cues(affiliation: str | None, min_chars: int) -> set[str]:
     """Single words of a heading that can name its speaker: each organisation's words (the
     last part before a "/") and title words."""
     cues: set[str] = set()
     for part in (affiliation or "").split("/"):
         segments = [s for s in part.split(",") if s.strip()]
         if segments:
-            cues.update(w for w in words(segments[-1]) if len(w) >= 3 and w not in STOPWORDS)
+            cues.update(
+                w for w in words(segments[-1]) if len(w) >= min_chars and w not in STOPWORDS
+            )
         cues.update(w for w in words(part) if w in TITLE_WORDS)
     return cues - {"ltd", "inc", "co", "corp", "gmbh", "office"}

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ingest.chunks import Chunk
+from ingest.chunks import Chunk, Sentence
+
+# The speaker-filter value for text that belongs to no speaker (titles, organisers, notes).
+DOCUMENT = "document"
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,29 @@ class Citation:
     start_char: int
     end_char: int
 
+    @classmethod
+    def of(cls, n: int, chunk: Chunk, sentence: Sentence, source_text: str) -> Citation:
+        """Cite one sentence of a chunk, verbatim from the text its offsets point into."""
+        start, end = sentence.start_char, sentence.end_char
+        return cls(
+            n=n,
+            speaker=chunk.speaker,
+            affiliation=chunk.affiliation,
+            quote=source_text[start:end],
+            chunk_id=chunk.id,
+            source=chunk.source,
+            start_char=start,
+            end_char=end,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 @dataclass(frozen=True)
 class Answer:
+    """A cited answer, or a refusal; `to_dict` is the JSON contract."""
+
     question: str
     text: str
     refused: bool

@@ -18,6 +18,7 @@ import numpy as np
 from ingest.chunks import Chunk, Sentence, normalise, split_sentences
 from ingest.embedder import Embedder
 from ingest.index import Index
+from retrieval.settings import Settings
 from retrieval.text import STOPWORDS, TermWeights, looks_like_instruction, terms, words
 from retrieval.types import Citation, Hit
 
@@ -25,8 +26,6 @@ _MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n't\b", re.I)
-# Share of a claim's content words that its passage must contain (paraphrase allowed).
-MIN_TERM_PRECISION = 0.6
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 
 
@@ -35,15 +34,16 @@ class Verified:
     text: str
     citations: tuple[Citation, ...]
     removed: tuple[str, ...]
-    invalid_markers: int  # markers that named a passage that was not given
 
 
 class CitationVerifier:
-    def __init__(self, index: Index, embedder: Embedder, weights: TermWeights, threshold: float):
+    def __init__(
+        self, index: Index, embedder: Embedder, weights: TermWeights, settings: Settings
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.weights = weights
-        self.threshold = threshold
+        self.settings = settings
 
     def verify(self, reply: str, hits: Sequence[Hit], question: str = "") -> Verified:
         claims = split_claims(reply)
@@ -51,10 +51,8 @@ class CitationVerifier:
         kept: list[tuple[str, int]] = []
         citations: dict[tuple[str, int], Citation] = {}
         removed: list[str] = []
-        invalid = 0
         for (text, markers), vector in zip(claims, vectors, strict=True):
             valid = [n for n in markers if 1 <= n <= len(hits)]
-            invalid += len(markers) - len(valid)
             passages = [hits[n - 1] for n in dict.fromkeys(valid)] or list(hits)
             best = self._best_support(text, vector, passages, question)
             if best is None:
@@ -63,10 +61,11 @@ class CitationVerifier:
             chunk, sentence = best
             key = (chunk.source, sentence.start_char)
             if key not in citations:
-                citations[key] = self._cite(len(citations) + 1, chunk, sentence)
+                source_text = self.index.sources[chunk.source].text
+                citations[key] = Citation.of(len(citations) + 1, chunk, sentence, source_text)
             kept.append((text, citations[key].n))
         answer = " ".join(f"{text} [{n}]" for text, n in kept)
-        return Verified(answer, tuple(citations.values()), tuple(removed), invalid)
+        return Verified(answer, tuple(citations.values()), tuple(removed))
 
     def _best_support(
         self, claim: str, vector: np.ndarray, passages: Sequence[Hit], question: str
@@ -81,8 +80,10 @@ class CitationVerifier:
                 if looks_like_instruction(quote):
                     continue
                 semantic = float(self.index.sentence_vector(hit.chunk.source, sentence) @ vector)
-                support = 0.5 * semantic + 0.5 * self.weights.coverage(claim_terms, quote)
-                if support >= self.threshold:
+                lexical = self.weights.coverage(claim_terms, quote)
+                w = self.settings.support_semantic_weight
+                support = w * semantic + (1 - w) * lexical
+                if support >= self.settings.support_threshold:
                     candidates.append((support, hit, sentence, quote))
         for _, hit, sentence, quote in sorted(candidates, key=lambda c: -c[0]):
             # Words of the question may be restated; anything else must come from the passage.
@@ -92,22 +93,10 @@ class CitationVerifier:
                 quote=f"{question} {speaker} {quote}",
                 passage=f"{question} {speaker} {hit.chunk.text}",
                 known=self.weights.known,
+                min_precision=self.settings.min_term_precision,
             ):
                 return hit.chunk, sentence
         return None
-
-    def _cite(self, n: int, chunk: Chunk, sentence: Sentence) -> Citation:
-        text = self.index.sources[chunk.source].text
-        return Citation(
-            n=n,
-            speaker=chunk.speaker,
-            affiliation=chunk.affiliation,
-            quote=text[sentence.start_char : sentence.end_char],
-            chunk_id=chunk.id,
-            source=chunk.source,
-            start_char=sentence.start_char,
-            end_char=sentence.end_char,
-        )
 
 
 def split_claims(reply: str) -> list[tuple[str, list[int]]]:
@@ -130,7 +119,13 @@ def split_claims(reply: str) -> list[tuple[str, list[int]]]:
     return claims
 
 
-def faithful(claim: str, quote: str, passage: str, known: Callable[[str], bool]) -> bool:
+def faithful(
+    claim: str,
+    quote: str,
+    passage: str,
+    known: Callable[[str], bool],
+    min_precision: float,
+) -> bool:
     """What embeddings miss. A claim may not bring numbers or names that its quote (with the
     question and the speaker's name) lacks, nor words the transcript never uses, nor flip the
     quote's polarity; most of its content words must be in the passage."""
@@ -145,7 +140,7 @@ def faithful(claim: str, quote: str, passage: str, known: Callable[[str], bool])
     passage_terms = set(terms(passage))
     if not claim_terms or any(not known(t) and t not in passage_terms for t in claim_terms):
         return False
-    return len(claim_terms & passage_terms) / len(claim_terms) >= MIN_TERM_PRECISION
+    return len(claim_terms & passage_terms) / len(claim_terms) >= min_precision
 
 
 def _proper_nouns(text: str) -> list[str]:

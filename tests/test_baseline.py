@@ -6,7 +6,7 @@ import pytest
 
 from eval.baseline import BaselineSettings, LangChainBaseline
 from eval.metrics import summarise
-from ingest.settings import minilm_path
+from ingest.embedder import minilm_path
 from retrieval import Assistant
 
 pytestmark = pytest.mark.slow

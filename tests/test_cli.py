@@ -336,3 +336,43 @@ def test_ingest_never_deletes_a_folder_that_is_not_an_index(
     assert snapshot(folder) == before
     assert_one_line_error(code, err)
     assert "not an index folder" in err
+
+
+@pytest.mark.parametrize("command", ["ask", "serve"])
+def test_a_missing_index_is_an_error_and_nothing_is_built(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    """Loading loads: a mistyped --index names the folder and says to ingest, and no index
+    appears there (building is asked for, with `webinar-rag ingest`)."""
+    typo = tmp_path / "indx"
+    from eval.local_llm import free_port
+
+    extra = [BILL] if command == "ask" else ["--port", str(free_port())]
+    argv = [command, "--index", str(typo), *extra]
+    code, _, err = run(capsys, *argv)
+    assert_one_line_error(code, err)
+    assert str(typo) in err and "webinar-rag ingest" in err
+    assert not typo.exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("WEBINAR_RAG_REFUSAL_THRESHOLD", "abc"),
+        ("WEBINAR_RAG_REFUSAL_THRESHOLD", "7"),
+        ("WEBINAR_RAG_LLM_TIMEOUT", "soon"),
+        ("WEBINAR_RAG_LLM_RETRIES", "-1"),
+    ],
+)
+def test_a_bad_environment_value_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    index_dir: Path,
+    variable: str,
+    value: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    code, out, err = run(capsys, "ask", "--index", str(index_dir), BILL)
+    assert_one_line_error(code, err)
+    assert variable in err and repr(value) in err
+    assert out == ""

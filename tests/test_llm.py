@@ -23,8 +23,7 @@ from llm_server import CUT_TEXT, FAULT_MODES, LLM_ENV_VARS, MODEL_ALIAS, FaultSe
 import cli
 from ingest import IngestSettings, ingest
 from ingest.embedder import Embedder
-from retrieval import Answer, Assistant, Settings
-from retrieval.settings import Backend, LLMSettings
+from retrieval import Answer, Assistant, Backend, Hit, LLMSettings, Request, Settings
 
 BILL = "What does Japan's AI bill enforce?"
 CAKE = "What is the best recipe for chocolate cake?"
@@ -36,6 +35,11 @@ FAULT_RETRIES = 1
 SECRET = "sk-test-not-a-real-key-0123456789"
 OLD_KEYS = {"id", "question", "answer", "refused", "citations", "contexts", "timings_ms"}
 
+
+
+def search(assistant: Assistant, question: str) -> tuple[Hit, ...]:
+    """The passages the query path retrieves for a question."""
+    return assistant.retrieve(assistant.understand(Request(question))).hits
 
 def llm_settings(base_url: str | None, **changes: object) -> LLMSettings:
     """Explicit settings: never the caller's environment."""
@@ -217,7 +221,7 @@ WRONG_IN_ONE_DETAIL = [
 def test_verifier_removes_a_claim_that_is_wrong_in_one_detail(
     assistant: Assistant, question: str, reply: str
 ) -> None:
-    hits = assistant.retrieve({"question": question})["hits"]
+    hits = search(assistant, question)
     verified = assistant.verifier.verify(reply, hits, question)
     assert verified.citations == ()
     assert verified.removed == (reply.removesuffix(" [1]"),)
@@ -251,7 +255,7 @@ def test_verifier_keeps_a_faithful_paraphrase(
     assistant: Assistant, question: str, reply: str, quoted: tuple[str, ...]
 ) -> None:
     """The other side of the bargain: verification must not remove what the transcript says."""
-    hits = assistant.retrieve({"question": question})["hits"]
+    hits = search(assistant, question)
     verified = assistant.verifier.verify(reply, hits, question)
     assert verified.removed == ()
     assert len(verified.citations) == 1
@@ -265,7 +269,7 @@ def test_verifier_keeps_a_faithful_paraphrase(
     "to the sentence that says the opposite, with notice=None (SmolLM2 wrote such a swap)",
 )
 def test_verifier_removes_a_claim_that_swaps_roles(assistant: Assistant) -> None:
-    hits = assistant.retrieve({"question": ROLES})["hits"]
+    hits = search(assistant, ROLES)
     reply = (
         "The AI Office enforces the rules for AI systems, while national authorities handle "
         "the rules for general-purpose AI models. [1]"
@@ -275,7 +279,7 @@ def test_verifier_removes_a_claim_that_swaps_roles(assistant: Assistant) -> None
 
 
 def test_verifier_removes_claims_no_passage_supports(assistant: Assistant) -> None:
-    hits = assistant.retrieve({"question": BILL})["hits"]
+    hits = search(assistant, BILL)
     verified = assistant.verifier.verify(
         "The best chocolate cake needs cocoa, butter and three eggs. [1]", hits, BILL
     )

