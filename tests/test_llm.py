@@ -36,10 +36,10 @@ SECRET = "sk-test-not-a-real-key-0123456789"
 OLD_KEYS = {"id", "question", "answer", "refused", "citations", "contexts", "timings_ms"}
 
 
-
 def search(assistant: Assistant, question: str) -> tuple[Hit, ...]:
     """The passages the query path retrieves for a question."""
     return assistant.retrieve(assistant.understand(Request(question))).hits
+
 
 def llm_settings(base_url: str | None, **changes: object) -> LLMSettings:
     """Explicit settings: never the caller's environment."""
