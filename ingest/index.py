@@ -294,6 +294,7 @@ def _read_source(record: dict[str, Any]) -> Source:
                 **t,
                 "paragraphs": tuple(tuple(p) for p in t["paragraphs"]),
                 "heading": tuple(t["heading"]) if t["heading"] else None,
+                "marks": tuple(tuple(m) for m in t.get("marks", ())),
             }
         )
         for t in record["turns"]

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from ingest.errors import TranscriptFormatError
 
 Span = tuple[int, int]
+# (offset into the source text, start_time, end_time, page): see Turn.marks.
+Mark = tuple[int, float | None, float | None, int | None]
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6}[ \t]*)?\*\*(?P<bold>[^*\n]+?)\*\*(?P<rest>[^\n]*)$")
 _HASH_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<body>[^\n]*)$")
@@ -49,10 +51,29 @@ class Turn:
     paragraphs: tuple[Span, ...]
     # The speaker's heading line, for showing a passage in context.
     heading: Span | None = None
+    # Where the turn sits in the recording (seconds) or the document (1-based page), for
+    # formats that say so; None otherwise.
+    start_time: float | None = None
+    end_time: float | None = None
+    page: int | None = None
+    # Finer positions inside the turn, in text order: from `offset` on, the text comes from a
+    # cue of `start_time`-`end_time` seconds, or lies on `page` (a turn merges many cues, and
+    # may cross a page break).
+    marks: tuple[Mark, ...] = ()
 
     @property
     def is_document(self) -> bool:
         return self.speaker is None
+
+    def position(self, offset: int) -> Mark:
+        """(offset, start_time, end_time, page) of the text at `offset` inside this turn: the
+        last mark at or before it, else the turn's own."""
+        found = (self.start_char, self.start_time, self.end_time, self.page)
+        for mark in self.marks:
+            if mark[0] > offset:
+                break
+            found = mark
+        return found
 
 
 @dataclass(frozen=True)
