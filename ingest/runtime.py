@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
+from typing import Any
 
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, WebinarRagError
 
 THREADS_ENV = "WEBINAR_RAG_TORCH_THREADS"
 _ENVIRONMENT = {
@@ -61,3 +63,20 @@ def configure_torch() -> None:
 
         torch.set_num_threads(threads)
         _torch_ready = True
+
+
+def load_sentence_transformers(
+    kind: str, path: Path, error: type[WebinarRagError], what: str, fix: str
+) -> Any:
+    """A sentence-transformers model (`SentenceTransformer` or `CrossEncoder`) from a local
+    folder, on the CPU, never from a hub; a folder it cannot read is `error`, naming `fix`."""
+    configure_torch()
+    import sentence_transformers
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        return getattr(sentence_transformers, kind)(str(path), device="cpu", local_files_only=True)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:  # a folder it cannot read
+        raise error(f"Could not load the {what} at {path} ({exc}). {fix}") from exc

@@ -13,13 +13,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from ingest.chunks import Chunk, Sentence, normalise
 from ingest.index import Index
+from retrieval.query import Query
 from retrieval.settings import Settings
 from retrieval.text import TermWeights, foreign_share, looks_like_instruction, scripts, terms
-from retrieval.types import Citation, Hit
+from retrieval.types import Citation
 
 REFUSAL = "The transcript does not cover this, so I cannot answer it from the webinar."
 # A question about what was asked may quote questions; any other may not.
@@ -70,19 +69,14 @@ class ExtractiveAnswerer:
     def source_text(self, source: str) -> str:
         return self.index.sources[source].text
 
-    def score(
-        self,
-        question: str,
-        query: np.ndarray,
-        hits: Sequence[Hit],
-        subjects: Sequence[str] = (),
-        ignore_words: str = "",
-    ) -> list[ScoredSentence]:
-        """Every sentence of the hits, best first, each once.
+    def score(self, query: Query, ignore_words: str = "") -> list[ScoredSentence]:
+        """Every sentence of the query's hits, best first, each once; `ignore_words` (the words
+        that name the asked-about speakers) count for nothing.
 
         A question quotes questions only when it is about asking, or about what its
         subject speaker said (a moderator's words are questions).
         """
+        question, subjects = query.question, query.speakers
         ignored = set(terms(ignore_words))
         query_terms = [t for t in terms(question) if t not in ignored]
         quote_questions = bool(_ASKS_ABOUT_QUESTIONS.search(question))
@@ -90,7 +84,7 @@ class ExtractiveAnswerer:
         weights = Weights.of(self.settings, cross_lingual=foreign)
         seen: set[tuple[str, int]] = set()
         scored: list[ScoredSentence] = []
-        for hit in hits:
+        for hit in query.hits:
             for sentence in hit.chunk.sentences:
                 key = (hit.chunk.source, sentence.start_char)
                 may_quote = quote_questions or hit.chunk.speaker in subjects
@@ -100,7 +94,8 @@ class ExtractiveAnswerer:
                 text = self.source_text(hit.chunk.source)[sentence.start_char : sentence.end_char]
                 if looks_like_instruction(text):
                     continue
-                semantic = float(self.index.sentence_vector(hit.chunk.source, sentence) @ query)
+                vector = self.index.sentence_vector(hit.chunk.source, sentence)
+                semantic = float(vector @ query.vector)
                 lexical = self.term_weights.coverage(query_terms, text)
                 total = (
                     weights.semantic * semantic
@@ -110,19 +105,13 @@ class ExtractiveAnswerer:
                 scored.append(ScoredSentence(hit.chunk, sentence, total))
         return sorted(scored, key=lambda s: -s.score)
 
-    def answer(
-        self,
-        question: str,
-        query: np.ndarray,
-        hits: Sequence[Hit],
-        subjects: Sequence[str] = (),
-        ignore_words: str = "",
-    ) -> Draft:
-        scored = self.score(question, query, hits, subjects, ignore_words)
+    def answer(self, query: Query, ignore_words: str = "") -> Draft:
+        """Quotes of the best sentences, each cited, or a refusal when even the best is weak."""
+        scored = self.score(query, ignore_words)
         best = scored[0].score if scored else 0.0
         if best < self.settings.refusal_threshold:
             return Draft(REFUSAL, True, (), best)
-        chosen = self._choose(scored, subjects)
+        chosen = self._choose(scored, query.speakers)
         citations = tuple(
             Citation.of(n, s.chunk, s.sentence, self.source_text(s.chunk.source))
             for n, s in enumerate(chosen, start=1)

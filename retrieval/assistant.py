@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import Any, TypeVar, Unpack
 
-import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from ingest.embedder import Embedder, load_embedder
@@ -26,6 +25,7 @@ from ingest.errors import EmptyQuestion, LLMError, UnknownSpeaker
 from ingest.index import Index
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.llm import LLMClient, is_refusal
+from retrieval.query import Options, Query, Reply, Request
 from retrieval.rerank import load_reranker
 from retrieval.retriever import Searcher, TranscriptRetriever
 from retrieval.settings import Backend, Settings
@@ -34,44 +34,6 @@ from retrieval.types import DOCUMENT, Answer, Hit
 from retrieval.verify import CitationVerifier
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Request:
-    """What a caller asks: the question, and optionally whose words, how many passages, and
-    who writes the answer."""
-
-    question: str
-    speaker: str | None = None
-    k: int | None = None
-    backend: Backend | None = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the LLM said, or why it said nothing usable."""
-
-    text: str | None
-    error: str | None
-    ms: float
-
-
-@dataclass(frozen=True)
-class Query:
-    """What the path knows so far; each step returns a copy with its part filled in."""
-
-    question: str
-    k: int
-    use_llm: bool
-    explicit_speaker: bool  # the speaker filter came from the caller, not from the question
-    speakers: tuple[str, ...]  # whose words to search: full names, or DOCUMENT; () for all
-    began: float  # time.perf_counter() when the question came in
-    vector: np.ndarray | None = field(default=None, compare=False)
-    hits: tuple[Hit, ...] = ()
-    retrieve_ms: float = 0.0
-    draft: Answer | None = None
-    reply: Reply | None = None
-    answer: Answer | None = None
 
 
 class Assistant:
@@ -108,30 +70,16 @@ class Assistant:
 
     # -- the faces of the path ------------------------------------------------------------------
 
-    def ask(
-        self,
-        question: str,
-        *,
-        speaker: str | None = None,
-        k: int | None = None,
-        backend: Backend | None = None,
-    ) -> Answer:
-        """The cited answer (or refusal) to one question."""
-        *_, answer = self.run(Request(question, speaker, k, backend))
+    def ask(self, question: str, **options: Unpack[Options]) -> Answer:
+        """The cited answer (or refusal) to one question; options as in `Request`."""
+        *_, answer = self.run(Request(question, **options))
         assert isinstance(answer, Answer)
         return answer
 
-    def stream(
-        self,
-        question: str,
-        *,
-        speaker: str | None = None,
-        k: int | None = None,
-        backend: Backend | None = None,
-    ) -> Iterator[str | Answer]:
+    def stream(self, question: str, **options: Unpack[Options]) -> Iterator[str | Answer]:
         """Text as it arrives, then the final verified `Answer` (which may differ from the
         streamed text: unsupported claims are removed, a failed stream falls back)."""
-        return self.run(Request(question, speaker, k, backend), stream=True)
+        return self.run(Request(question, **options), stream=True)
 
     def run(self, request: Request, stream: bool = False) -> Iterator[str | Answer]:
         """The path itself. Yields the LLM's words as they arrive when `stream` is set (or the
@@ -210,11 +158,7 @@ class Assistant:
     def draft(self, query: Query) -> Query:
         """The extractive answer: quotes of the best sentences, or a refusal."""
         began = time.perf_counter()
-        assert query.vector is not None
-        names = list(query.speakers)
-        draft = self.answerer.answer(
-            query.question, query.vector, query.hits, names, self.speakers.cue_text(names)
-        )
+        draft = self.answerer.answer(query, self.speakers.cue_text(list(query.speakers)))
         answer = Answer(
             question=query.question,
             text=draft.text,

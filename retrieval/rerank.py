@@ -37,16 +37,13 @@ class CrossEncoderReranker:
                 "WEBINAR_RAG_RERANK_MODEL at a sentence-transformers CrossEncoder folder, "
                 "or unset it to rank without a reranker."
             )
-        runtime.configure_torch()
-        from sentence_transformers import CrossEncoder
-
-        try:
-            self._model = CrossEncoder(str(path), device="cpu", local_files_only=True)
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # a folder it cannot read
-            raise RerankerNotFound(
-                f"Could not load the cross-encoder at {model_path} ({exc}). "
-                "Unset WEBINAR_RAG_RERANK_MODEL to rank without a reranker."
-            ) from exc
+        self._model = runtime.load_sentence_transformers(
+            "CrossEncoder",
+            path,
+            RerankerNotFound,
+            "cross-encoder",
+            "Unset WEBINAR_RAG_RERANK_MODEL to rank without a reranker.",
+        )
         self.name = path.name
 
     def score(self, question: str, passages: Sequence[str]) -> np.ndarray:

@@ -1,0 +1,57 @@
+"""The values that travel along the query path (see `retrieval.assistant`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypedDict
+
+import numpy as np
+
+from retrieval.settings import Backend
+from retrieval.types import Answer, Hit
+
+
+class Options(TypedDict, total=False):
+    """The keyword options of `Assistant.ask` and `Assistant.stream`."""
+
+    speaker: str | None
+    k: int | None
+    backend: Backend | None
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a caller asks: the question, and optionally whose words, how many passages, and
+    who writes the answer."""
+
+    question: str
+    speaker: str | None = None
+    k: int | None = None
+    backend: Backend | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the LLM said, or why it said nothing usable."""
+
+    text: str | None
+    error: str | None
+    ms: float
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the path knows so far; each step returns a copy with its part filled in."""
+
+    question: str
+    k: int
+    use_llm: bool
+    explicit_speaker: bool  # the speaker filter came from the caller, not from the question
+    speakers: tuple[str, ...]  # whose words to search: full names, or DOCUMENT; () for all
+    began: float  # time.perf_counter() when the question came in
+    vector: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), compare=False)
+    hits: tuple[Hit, ...] = ()
+    retrieve_ms: float = 0.0
+    draft: Answer | None = None
+    reply: Reply | None = None
+    answer: Answer | None = None
