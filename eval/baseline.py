@@ -22,6 +22,7 @@ from eval.metrics import Record
 from ingest.chunks import normalise
 
 BASELINE_NAME = "langchain baseline"
+PLACE = ("document", "start_time", "end_time", "page")
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class LangChainBaseline:
                 "source": ctx["source"],
                 "start_char": ctx["start_char"],
                 "end_char": ctx["end_char"],
+                **{key: ctx[key] for key in PLACE},
             }
             for n, ctx in enumerate(shown, start=1)
         ]
@@ -124,6 +126,11 @@ class LangChainBaseline:
             "source": source,
             "start_char": start,
             "end_char": end,
+            # where the passage sits: the file stands for the title; a splitter knows no times
+            "document": source,
+            "start_time": None,
+            "end_time": None,
+            "page": None,
         }
 
 

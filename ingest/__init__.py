@@ -29,7 +29,7 @@ from ingest.errors import (
     WebinarRagError,
 )
 from ingest.index import Index, Manifest, Source
-from ingest.pipeline import IngestReport, ingest
+from ingest.pipeline import FileReport, IngestReport, ingest, remove_documents
 from ingest.settings import ChunkerSettings, IngestSettings, default_model_path
 from ingest.turns import Turn, parse_transcript
 
@@ -41,6 +41,7 @@ __all__ = [
     "DatasetError",
     "Embedder",
     "EmptyQuestion",
+    "FileReport",
     "Index",
     "IndexCorrupt",
     "IndexFolderError",
@@ -72,4 +73,5 @@ __all__ = [
     "model_label",
     "normalise",
     "parse_transcript",
+    "remove_documents",
 ]

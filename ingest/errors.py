@@ -7,11 +7,11 @@ value and the fix. It sits at the upstream end so every layer raises from it; th
     ├── CorpusNotFound          no transcript where one was expected
     ├── TranscriptFormatError   a transcript file cannot be read as one
     ├── IndexFolderError        the index folder
-    │   ├── IndexNotFound, IndexCorrupt, IndexMismatch, NotAnIndexFolder
+    │   ├── IndexNotFound, IndexCorrupt, IndexMismatch, NotAnIndexFolder, IndexBusy
     ├── ModelNotFound           an embedding model cannot be loaded
     ├── RerankerNotFound        the configured cross-encoder cannot be loaded
     ├── QuestionError           a question or question file
-    │   ├── EmptyQuestion, UnknownSpeaker, QuestionFileError
+    │   ├── EmptyQuestion, UnknownSpeaker, UnknownDocument, QuestionFileError
     ├── LLMError                the LLM endpoint
     │   ├── LLMNotConfigured, LLMUnavailable, LLMBadReply
     └── DatasetError            an evaluation data set (QMSum, ELITR-Bench) is missing or malformed
@@ -54,6 +54,10 @@ class NotAnIndexFolder(IndexFolderError):
     """The index path holds other files: writing there would replace them."""
 
 
+class IndexBusy(IndexFolderError):
+    """Another ingest is writing this index folder."""
+
+
 class ModelNotFound(WebinarRagError):
     """The configured embedding model folder does not exist or cannot be loaded."""
 
@@ -72,6 +76,10 @@ class EmptyQuestion(QuestionError):
 
 class UnknownSpeaker(QuestionError):
     """A speaker filter names no one in the index."""
+
+
+class UnknownDocument(QuestionError):
+    """A document filter names no document in the index."""
 
 
 class QuestionFileError(QuestionError):

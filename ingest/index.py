@@ -1,18 +1,17 @@
-"""The index folder: FAISS vectors plus JSON, written atomically, never pickled.
+"""The index folder: FAISS vectors plus JSON, written atomically (see `ingest.folder`), never
+pickled.
 
 index.faiss      chunk vectors (normalised, inner product)
 sentences.faiss  sentence vectors, for picking the sentence that answers
+bm25/            the lexical index (bm25s arrays and JSON)
 chunks.jsonl     one chunk a line, with its sentences and their row in sentences.faiss
-sources.jsonl    each transcript's text, checksum and turns, so offsets can be checked
+sources.jsonl    each document's text, title, format and turns, so offsets can be checked
 manifest.json    model, dimension, chunker settings, corpus checksums, format version
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,12 +20,13 @@ from typing import Any
 import faiss
 import numpy as np
 
+from ingest import folder
 from ingest.chunks import Chunk, Sentence
-from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound, NotAnIndexFolder
+from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from ingest.lexical import LexicalIndex
 from ingest.turns import Turn
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FILES = (
     "index.faiss",
     "sentences.faiss",
@@ -41,10 +41,18 @@ FILES = (
 class Source:
     """A transcript as indexed: the text that citation offsets point into, and its turns."""
 
-    name: str
-    sha256: str
+    name: str  # the file name: unique in an index, and how citations name the document
+    sha256: str  # of the file's bytes
     text: str
     turns: tuple[Turn, ...]
+    title: str = ""  # from the file's metadata, first heading or name
+    format: str = "report"  # the reader that read it
+    path: str | None = None  # where it was read from (an ingest re-reads it if it changed)
+
+    @property
+    def label(self) -> str:
+        """How people see the document: its title, else its file name."""
+        return self.title or self.name
 
     def turn_at(self, start: int, end: int) -> Turn | None:
         """The turn that holds the span `text[start:end]` whole, if any."""
@@ -102,30 +110,22 @@ class Index:
     def save(self, path: Path) -> None:
         """Write into a temporary folder beside `path`, then swap it into place."""
         path = Path(path)
-        self.check_target(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; an index is an ordinary folder
-        try:
+        with folder.writing(path) as tmp:
             faiss.write_index(self.chunk_vectors, str(tmp / "index.faiss"))
             faiss.write_index(self.sentence_vectors, str(tmp / "sentences.faiss"))
             self.lexical.save(tmp / "bm25")
-            _write_jsonl(tmp / "chunks.jsonl", (self._chunk_record(c) for c in self.chunks))
-            _write_jsonl(tmp / "sources.jsonl", (_source_record(s) for s in self.sources.values()))
+            folder.write_jsonl(tmp / "chunks.jsonl", (self._chunk_record(c) for c in self.chunks))
+            folder.write_jsonl(
+                tmp / "sources.jsonl", (_source_record(s) for s in self.sources.values())
+            )
             (tmp / "manifest.json").write_text(
                 json.dumps(asdict(self.manifest), indent=2, ensure_ascii=False), encoding="utf-8"
             )
-            _swap_into_place(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         self.path = path
 
     @classmethod
     def load(cls, path: Path, expected_model: str | None = None) -> Index:
-        path = Path(path)
+        path = folder.live(Path(path))
         if not (path / "manifest.json").is_file():
             raise IndexNotFound(f"No index at {path}. Run `webinar-rag ingest` first.")
         missing = [f for f in FILES if not (path / f).is_file()]
@@ -152,7 +152,7 @@ class Index:
             )
         try:
             chunks, keys = _read_chunks(path / "chunks.jsonl")
-            sources = [_read_source(r) for r in _read_jsonl(path / "sources.jsonl")]
+            sources = [_read_source(r) for r in folder.read_jsonl(path / "sources.jsonl")]
             chunk_vectors = faiss.read_index(str(path / "index.faiss"))
             sentence_vectors = faiss.read_index(str(path / "sentences.faiss"))
             lexical = LexicalIndex.load(path / "bm25")
@@ -184,18 +184,6 @@ class Index:
         )
 
     @staticmethod
-    def check_target(path: Path) -> None:
-        """Refuse to replace a folder that is not an index: it may hold someone's files."""
-        path = Path(path)
-        if path.is_file() or (
-            path.is_dir() and not (path / "manifest.json").is_file() and any(path.iterdir())
-        ):
-            raise NotAnIndexFolder(
-                f"{path} is not an index folder (no manifest.json) and is not empty; "
-                "writing the index there would replace it. Choose a new or empty folder."
-            )
-
-    @staticmethod
     def load_manifest(path: Path) -> Manifest | None:
         """The manifest alone, to decide cheaply whether a rebuild is needed."""
         file = Path(path) / "manifest.json"
@@ -205,6 +193,22 @@ class Index:
             return Manifest(**json.loads(file.read_text("utf-8")))
         except (ValueError, TypeError) as exc:
             raise IndexCorrupt(f"The manifest at {file} is unreadable ({exc}).") from exc
+
+    def vectors_of(
+        self, source: str
+    ) -> tuple[list[Chunk], np.ndarray, dict[tuple[str, int, int], np.ndarray]]:
+        """One document's chunks, their vectors, and its sentences' vectors: what an
+        incremental ingest reuses for a file that did not change."""
+        rows = [r for r, c in enumerate(self.chunks) if c.source == source]
+        chunk_vectors = np.asarray(
+            [self.chunk_vectors.reconstruct(r) for r in rows], dtype=np.float32
+        ).reshape(len(rows), self.manifest.dimension)
+        sentences = {
+            key: np.asarray(self.sentence_vectors.reconstruct(row))
+            for key, row in self.sentence_rows.items()
+            if key[0] == source
+        }
+        return [self.chunks[r] for r in rows], chunk_vectors, sentences
 
     def sentence_vector(self, source: str, sentence: Sentence) -> np.ndarray:
         row = self.sentence_rows[(source, sentence.start_char, sentence.end_char)]
@@ -231,43 +235,10 @@ def _flat_ip(vectors: np.ndarray, dimension: int) -> faiss.Index:
     return index
 
 
-def _swap_into_place(tmp: Path, path: Path) -> None:
-    """Rename the old folder aside, the new one in, then delete the old one.
-
-    A crash between the two renames leaves the old index whole under `.<name>.old-*`.
-    """
-    old = None
-    if path.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-        os.rmdir(old)
-        os.replace(path, old)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        if old is not None:
-            os.replace(old, path)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_jsonl(path: Path, records: Any) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def _read_chunks(path: Path) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
     chunks: list[Chunk] = []
     rows: dict[int, tuple[str, int, int]] = {}
-    for r in _read_jsonl(path):
+    for r in folder.read_jsonl(path):
         sentences = []
         for start, end, asks, row in r["sentences"]:
             sentences.append(Sentence(int(start), int(end), bool(asks)))
@@ -282,6 +253,9 @@ def _source_record(source: Source) -> dict[str, Any]:
     return {
         "name": source.name,
         "sha256": source.sha256,
+        "title": source.title,
+        "format": source.format,
+        "path": source.path,
         "text": source.text,
         "turns": [asdict(t) for t in source.turns],
     }
@@ -299,4 +273,12 @@ def _read_source(record: dict[str, Any]) -> Source:
         )
         for t in record["turns"]
     )
-    return Source(record["name"], record["sha256"], record["text"], turns)
+    return Source(
+        record["name"],
+        record["sha256"],
+        record["text"],
+        turns,
+        title=record["title"],
+        format=record["format"],
+        path=record["path"],
+    )

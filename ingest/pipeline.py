@@ -1,31 +1,72 @@
-"""Corpus files -> turns -> chunks -> vectors -> index folder; skipped when nothing changed."""
+"""Corpus files -> documents -> chunks -> vectors -> index folder, incrementally.
+
+The index holds every document it held whose file still exists, plus the files given. A file
+whose bytes did not change keeps its chunks and vectors; a new or changed one is read and
+embedded; a document whose file is gone is dropped. One bad file is reported and skipped: the
+rest of the batch is ingested. The folder is written once, atomically, by one ingest at a time.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.chunks import chunk_turns
+from ingest import folder
+from ingest.corpus import find_transcripts
 from ingest.embedder import Embedder, load_embedder, model_name
-from ingest.errors import CorpusNotFound, IndexCorrupt, IndexMismatch, TranscriptFormatError
+from ingest.errors import IndexFolderError, TranscriptFormatError, UnknownDocument
+from ingest.identities import unify_speakers
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
+from ingest.lock import IndexLock
+from ingest.readers import READERS_VERSION, read_document
 from ingest.settings import IngestSettings
-from ingest.turns import PARSER_VERSION, parse_transcript
+from ingest.vectors import DocumentVectors, build_index, embed_documents
 
-SUFFIXES = (".md", ".markdown", ".txt")
+
+@dataclass(frozen=True)
+class FileReport:
+    """What ingest did with one file."""
+
+    name: str
+    status: str  # "new", "changed", "unchanged", "removed" or "failed"
+    format: str | None = None
+    speakers: int = 0
+    turns: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    encoding: str | None = None
+    notes: tuple[str, ...] = ()
+    error: str | None = None
 
 
 @dataclass(frozen=True)
 class IngestReport:
     index_dir: Path
-    sources: tuple[str, ...]
+    files: tuple[FileReport, ...]
     n_turns: int
     n_chunks: int
     seconds: float
-    up_to_date: bool  # nothing changed, so nothing was embedded
+    up_to_date: bool  # nothing changed, so nothing was written
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The documents the index holds."""
+        return tuple(f.name for f in self.files if f.status in ("new", "changed", "unchanged"))
+
+    @property
+    def failed(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if f.status == "failed")
+
+
+@dataclass
+class _Plan:
+    keep: dict[str, Source] = field(default_factory=dict)  # unchanged: reuse
+    read: dict[str, tuple[Path, bytes, str]] = field(default_factory=dict)  # path, data, status
+    reports: list[FileReport] = field(default_factory=list)
 
 
 def ingest(
@@ -34,137 +75,207 @@ def ingest(
     *,
     rebuild: bool = False,
     embedder: Embedder | None = None,
+    format: str | None = None,
+    wait: float = 0.0,
+    progress: bool = False,
 ) -> IngestReport:
-    """Build (or confirm) the index for the given transcripts; the old index survives errors."""
+    """Bring the index up to date with the given transcripts (default: the corpus folder).
+
+    `format` reads the given files with that reader; `wait` is how long to wait for another
+    ingest of the same index. The previous index survives any error."""
     settings = settings or IngestSettings()
     began = time.perf_counter()
-    files = find_transcripts(paths or [settings.corpus])
-    Index.check_target(settings.index_dir)
-    texts = {f.name: read_transcript(f) for f in files}
-    checksums = {name: hashlib.sha256(t.encode("utf-8")).hexdigest() for name, t in texts.items()}
-    chunker = settings.chunker.to_dict() | {"parser_version": PARSER_VERSION}
+    files, skipped = find_transcripts(paths or [settings.corpus])
+    folder.check_target(settings.index_dir)
     model = embedder.name if embedder else model_name(Path(settings.model_path))
-    # Decide before loading the model: an unchanged corpus costs a checksum, not a model load.
-    if not rebuild and _up_to_date(
-        settings.index_dir, model, checksums, chunker, settings.speaker_prefix
-    ):
-        existing = Index.load(settings.index_dir)
-        return IngestReport(
-            settings.index_dir,
-            tuple(texts),
-            _count_turns(existing),
-            len(existing.chunks),
-            time.perf_counter() - began,
-            True,
+    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION}
+    with IndexLock(settings.index_dir, wait=wait):
+        folder.recover(settings.index_dir)
+        existing = None if rebuild else _compatible(settings, model, chunker)
+        plan = _plan(files, existing, format)
+        plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
+        documents = _read(plan, format)
+        if not documents and existing is not None and set(plan.keep) == set(existing.sources):
+            return _report(settings, plan.reports, existing, began)  # nothing changed
+        if not documents and not plan.keep:
+            failed = [r for r in plan.reports if r.error]
+            raise TranscriptFormatError(
+                failed[0].error
+                if len(failed) == 1
+                else "No transcript could be read: "
+                + "; ".join(f"{r.name}: {r.error}" for r in failed)
+            )
+        embedder = embedder or load_embedder(settings.model_path)
+        new = embed_documents(embedder, documents, settings, progress=progress)
+        reused = (
+            {name: DocumentVectors.reuse(existing, name) for name in plan.keep} if existing else {}
         )
+        parts = {**reused, **new}
+        sources = [parts[name].source for name in sorted(parts)]
+        index = build_index(
+            [parts[s.name] for s in sources],
+            Manifest(
+                model=embedder.name,
+                dimension=embedder.dimension,
+                chunker=chunker,
+                speaker_prefix=settings.speaker_prefix,
+                sources={s.name: s.sha256 for s in sources},
+                n_chunks=sum(len(parts[s.name].chunks) for s in sources),
+                n_sentences=sum(len(parts[s.name].sentence_keys) for s in sources),
+            ),
+        )
+        index.save(settings.index_dir)
+        return _report(settings, [_done(r, new) for r in plan.reports], index, began, written=True)
 
-    embedder = embedder or load_embedder(settings.model_path)
-    sources, chunks = [], []
-    for name, text in texts.items():
-        turns = parse_transcript(text, name)
-        sources.append(Source(name, checksums[name], text, tuple(turns)))
-        chunks.extend(chunk_turns(turns, text, settings.chunker))
-    if not chunks:
-        raise TranscriptFormatError(
-            f"No text to index in {', '.join(texts)}. Check that the files hold a transcript."
+
+def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]) -> Index | None:
+    """The existing index, if its vectors and chunks can be reused as they are."""
+    try:
+        manifest = Index.load_manifest(settings.index_dir)
+        if manifest is None or (
+            manifest.format_version,
+            manifest.model,
+            manifest.chunker,
+            manifest.speaker_prefix,
+        ) != (FORMAT_VERSION, model, chunker, settings.speaker_prefix):
+            return None
+        return Index.load(settings.index_dir)
+    except IndexFolderError:
+        return None  # damaged: rebuilt from the files
+
+
+def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> _Plan:
+    """Which documents to reuse, read or drop: the given files, and the indexed documents
+    whose files are elsewhere (re-read if they changed, dropped if they are gone)."""
+    plan = _Plan()
+    known = dict(existing.sources) if existing else {}
+    given = {f.name: f for f in files}
+    others = [Path(s.path) for name, s in known.items() if name not in given and s.path is not None]
+    for path in [*files, *others]:
+        name = path.name
+        old = known.get(name)
+        if path not in files and not path.is_file():
+            plan.reports.append(FileReport(name, "removed", old.format if old else None))
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            error = f"cannot read it ({exc.strerror}); check the file's permissions"
+            plan.reports.append(FileReport(name, "failed", error=error))
+            if old is not None:
+                plan.keep[name] = old
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        wanted = format if path in files else None
+        if old is not None and old.sha256 == digest and wanted in (None, old.format):
+            plan.keep[name] = old
+            plan.reports.append(FileReport(name, "unchanged", old.format))
+        else:
+            plan.read[name] = (path, data, "new" if old is None else "changed")
+    for name, old in known.items():
+        if name not in given and old.path is None:
+            plan.keep[name] = old  # an index made before documents knew their files
+    return plan
+
+
+def _read(plan: _Plan, format: str | None) -> list[Source]:
+    """The documents to embed; a file that cannot be read is reported, and its previous
+    version, if any, is kept."""
+    documents = []
+    for name, (path, data, status) in plan.read.items():
+        began = time.perf_counter()
+        try:
+            doc = read_document(path, format=format, data=data)
+        except TranscriptFormatError as exc:
+            plan.reports.append(FileReport(name, "failed", error=str(exc)))
+            continue
+        turns = unify_speakers(doc.turns)
+        source = Source(
+            name,
+            hashlib.sha256(data).hexdigest(),
+            doc.text,
+            turns,
+            title=doc.title,
+            format=doc.format,
+            path=str(path.resolve()),
         )
-    sentence_keys = list(
-        dict.fromkeys((c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences)
+        documents.append(source)
+        plan.reports.append(
+            FileReport(
+                name,
+                status,
+                doc.format,
+                speakers=len({t.speaker for t in turns if t.speaker}),
+                turns=len(turns),
+                seconds=time.perf_counter() - began,
+                encoding=doc.encoding,
+                notes=doc.notes,
+            )
+        )
+    return documents
+
+
+def _done(report: FileReport, new: dict[str, DocumentVectors]) -> FileReport:
+    """A read file's report, completed with its chunks and the time spent embedding them."""
+    part = new.get(report.name)
+    if part is None or report.status not in ("new", "changed"):
+        return report
+    return FileReport(
+        **{**report.__dict__, "chunks": len(part.chunks), "seconds": report.seconds + part.seconds}
     )
-    chunk_vectors = embedder.embed([c.embedding_text(settings.speaker_prefix) for c in chunks])
-    sentence_vectors = embedder.embed([texts[src][s:e] for src, s, e in sentence_keys])
-    manifest = Manifest(
-        model=embedder.name,
-        dimension=embedder.dimension,
-        chunker=chunker,
-        speaker_prefix=settings.speaker_prefix,
-        sources=checksums,
-        n_chunks=len(chunks),
-        n_sentences=len(sentence_keys),
-    )
-    index = Index.build(manifest, chunks, sources, chunk_vectors, sentence_vectors, sentence_keys)
-    index.save(settings.index_dir)
+
+
+def _report(
+    settings: IngestSettings,
+    reports: list[FileReport],
+    index: Index,
+    began: float,
+    written: bool = False,
+) -> IngestReport:
     return IngestReport(
         settings.index_dir,
-        tuple(texts),
-        sum(len(s.turns) for s in sources),
-        len(chunks),
+        tuple(sorted(reports, key=lambda r: r.name)),
+        sum(len(s.turns) for s in index.sources.values()),
+        len(index.chunks),
         time.perf_counter() - began,
-        False,
+        up_to_date=not written,
     )
 
 
-def find_transcripts(paths: Sequence[Path]) -> list[Path]:
-    """Files as given, or the transcript files directly inside given folders, sorted."""
-    files: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
-            if not found:
-                raise CorpusNotFound(
-                    f"No transcripts ({', '.join(SUFFIXES)}) in {path}. "
-                    "Copy a transcript there or pass its path to `webinar-rag ingest`."
-                )
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise CorpusNotFound(
-                f"No corpus at {path}. Pass an existing transcript file or folder, "
-                "e.g. `webinar-rag ingest corpus/`."
+def remove_documents(
+    names: Sequence[str], settings: IngestSettings | None = None, *, wait: float = 0.0
+) -> IngestReport:
+    """Drop documents (by file name) from the index, without a model: the others keep their
+    vectors. A removed file that lies in the corpus folder moves to `<corpus>/.removed/`, so
+    the next ingest of the folder does not bring it back (and nothing is deleted)."""
+    settings = settings or IngestSettings()
+    began = time.perf_counter()
+    with IndexLock(settings.index_dir, wait=wait):
+        folder.recover(settings.index_dir)
+        index = Index.load(settings.index_dir)
+        missing = [n for n in names if n not in index.sources]
+        if missing:
+            raise UnknownDocument(
+                f"No document named {missing[0]!r} in the index at {settings.index_dir}. "
+                f"Documents: {', '.join(index.sources)}."
             )
-    names = [f.name for f in files]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise CorpusNotFound(
-            f"Two transcripts share the name {dupes[0]}; citations name files by their name. "
-            "Rename one of them."
+        corpus = settings.corpus.resolve()
+        reports = []
+        for name in names:
+            source = index.sources[name]
+            path = Path(source.path) if source.path else None
+            if path is not None and path.is_file() and path.parent == corpus:
+                trash = corpus / ".removed"
+                trash.mkdir(exist_ok=True)
+                os.replace(path, trash / path.name)
+            reports.append(FileReport(name, "removed", source.format))
+        kept = [DocumentVectors.reuse(index, n) for n in index.sources if n not in names]
+        manifest = replace(
+            index.manifest,
+            sources={p.source.name: p.source.sha256 for p in kept},
+            n_chunks=sum(len(p.chunks) for p in kept),
+            n_sentences=sum(len(p.sentence_keys) for p in kept),
         )
-    return files
-
-
-def read_transcript(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TranscriptFormatError(
-            f"Cannot read {path} ({exc.strerror}). Check the file's permissions."
-        ) from exc
-    if b"\x00" in data:
-        raise TranscriptFormatError(
-            f"{path} is a binary file, not a transcript. Convert it to Markdown or text first."
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TranscriptFormatError(
-            f"{path} is not UTF-8 text (byte {exc.start}). Re-save it as UTF-8."
-        ) from exc
-    if not text.strip():
-        raise TranscriptFormatError(f"{path} is empty. Put a transcript in it or remove it.")
-    return text.replace("\r\n", "\n")
-
-
-def _up_to_date(
-    index_dir: Path,
-    model: str,
-    checksums: dict[str, str],
-    chunker: dict[str, object],
-    speaker_prefix: bool,
-) -> bool:
-    try:
-        manifest = Index.load_manifest(index_dir)
-    except (IndexCorrupt, IndexMismatch, OSError):
-        return False
-    return (
-        manifest is not None
-        and manifest.format_version == FORMAT_VERSION
-        and manifest.model == model
-        and manifest.sources == checksums
-        and manifest.chunker == chunker
-        and manifest.speaker_prefix == speaker_prefix
-    )
-
-
-def _count_turns(index: Index) -> int:
-    return sum(len(s.turns) for s in index.sources.values())
+        smaller = build_index(kept, manifest)
+        smaller.save(settings.index_dir)
+        return _report(settings, reports, smaller, began, written=True)

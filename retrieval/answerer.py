@@ -20,7 +20,7 @@ from retrieval.settings import Settings
 from retrieval.text import TermWeights, foreign_share, looks_like_instruction, scripts, terms
 from retrieval.types import Citation
 
-REFUSAL = "The transcript does not cover this, so I cannot answer it from the webinar."
+REFUSAL = "The transcripts do not cover this, so I cannot answer it without guessing."
 # A question about what was asked may quote questions; any other may not.
 _ASKS_ABOUT_QUESTIONS = re.compile(r"\b(ask|asks|asked|asking|question|questions|request)\b", re.I)
 
@@ -113,7 +113,7 @@ class ExtractiveAnswerer:
             return Draft(REFUSAL, True, (), best)
         chosen = self._choose(scored, query.speakers)
         citations = tuple(
-            Citation.of(n, s.chunk, s.sentence, self.source_text(s.chunk.source))
+            Citation.of(n, s.chunk, s.sentence, self.index.sources[s.chunk.source])
             for n, s in enumerate(chosen, start=1)
         )
         text = " ".join(f"{normalise(c.quote)} [{c.n}]" for c in citations)

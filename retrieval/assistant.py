@@ -16,12 +16,13 @@ from __future__ import annotations
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar, Unpack
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from ingest.embedder import Embedder, load_embedder
-from ingest.errors import EmptyQuestion, LLMError, UnknownSpeaker
+from ingest.errors import EmptyQuestion, LLMError, UnknownDocument, UnknownSpeaker
 from ingest.index import Index
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.llm import LLMClient, is_refusal
@@ -81,6 +82,10 @@ class Assistant:
         streamed text: unsupported claims are removed, a failed stream falls back)."""
         return self.run(Request(question, **options), stream=True)
 
+    def search(self, question: str, **options: Unpack[Options]) -> list[Hit]:
+        """The passages the path retrieves for a question, best first, without an answer."""
+        return list(self.retrieve(self.understand(Request(question, **options))).hits)
+
     def run(self, request: Request, stream: bool = False) -> Iterator[str | Answer]:
         """The path itself. Yields the LLM's words as they arrive when `stream` is set (or the
         whole offline answer's text, when no LLM writes it), and the `Answer` last."""
@@ -100,7 +105,13 @@ class Assistant:
         def request(inputs: dict[str, Any] | str) -> Request:
             if isinstance(inputs, str):
                 return Request(inputs, backend=backend)
-            return Request(inputs["question"], inputs.get("speaker"), inputs.get("k"), backend)
+            return Request(
+                inputs["question"],
+                inputs.get("speaker"),
+                inputs.get("k"),
+                backend,
+                inputs.get("document"),
+            )
 
         return (
             RunnableLambda(request)
@@ -112,11 +123,13 @@ class Assistant:
             | RunnableLambda(lambda query: query.answer)
         )
 
-    def retriever(self, k: int | None = None, speaker: str | None = None) -> TranscriptRetriever:
+    def retriever(
+        self, k: int | None = None, speaker: str | None = None, document: str | None = None
+    ) -> TranscriptRetriever:
         """The path's first two steps as a LangChain `BaseRetriever` (the answer's contexts)."""
 
         def search(question: str) -> list[Hit]:
-            return list(self.retrieve(self.understand(Request(question, speaker, k))).hits)
+            return self.search(question, speaker=speaker, k=k, document=document)
 
         return TranscriptRetriever(search=search)
 
@@ -141,6 +154,7 @@ class Assistant:
             use_llm=self.uses_llm(request.backend),
             explicit_speaker=explicit,
             speakers=tuple(speakers or self.speakers.subjects(question)),
+            documents=(self.document(request.document),) if request.document else (),
             began=began,
         )
 
@@ -149,9 +163,10 @@ class Assistant:
         names said nothing relevant)."""
         vector = self.embedder.embed_query(query.question)
         speakers = list(query.speakers) or None
-        hits = self.searcher.search(query.question, query.k, speakers, vector=vector)
+        documents = list(query.documents) or None
+        hits = self.searcher.search(query.question, query.k, speakers, vector, documents)
         if not hits and query.speakers and not query.explicit_speaker:
-            hits = self.searcher.search(query.question, query.k, vector=vector)
+            hits = self.searcher.search(query.question, query.k, None, vector, documents)
         ms = (time.perf_counter() - query.began) * 1000
         return replace(query, vector=vector, hits=tuple(hits), retrieve_ms=ms)
 
@@ -266,6 +281,18 @@ class Assistant:
     def with_settings(self, **changes: Any) -> Assistant:
         """A copy with other query settings (same model and index), e.g. for a threshold sweep."""
         return Assistant(self.index, self.embedder, replace(self.settings, **changes))
+
+    def document(self, name: str) -> str:
+        """A document named by its file name, file stem or title (any case) -> its file name."""
+        wanted = " ".join(name.split()).casefold()
+        for source in self.index.sources.values():
+            names = (source.name, Path(source.name).stem, source.title)
+            if wanted in {" ".join(n.split()).casefold() for n in names if n}:
+                return source.name
+        known = "; ".join(s.name for s in self.index.sources.values())
+        raise UnknownDocument(
+            f"No document matches {name!r}. Use a file name or title from: {known}."
+        )
 
     def _resolve(self, speaker: str) -> str:
         resolved = self.speakers.resolve(speaker)

@@ -17,17 +17,19 @@ class Options(TypedDict, total=False):
     speaker: str | None
     k: int | None
     backend: Backend | None
+    document: str | None
 
 
 @dataclass(frozen=True)
 class Request:
-    """What a caller asks: the question, and optionally whose words, how many passages, and
-    who writes the answer."""
+    """What a caller asks: the question, and optionally whose words, how many passages, who
+    writes the answer, and which document (file name or title) to search."""
 
     question: str
     speaker: str | None = None
     k: int | None = None
     backend: Backend | None = None
+    document: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Query:
     use_llm: bool
     explicit_speaker: bool  # the speaker filter came from the caller, not from the question
     speakers: tuple[str, ...]  # whose words to search: full names, or DOCUMENT; () for all
+    documents: tuple[str, ...]  # which documents (file names) to search; () for all
     began: float  # time.perf_counter() when the question came in
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), compare=False)
     hits: tuple[Hit, ...] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -10,11 +11,12 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ingest.chunks import Chunk
 from ingest.embedder import Embedder
 from ingest.index import Index
 from retrieval.rerank import Reranker
 from retrieval.settings import RetrievalMode
-from retrieval.types import DOCUMENT, Hit
+from retrieval.types import DOCUMENT, Hit, Place
 
 
 class Searcher:
@@ -37,6 +39,7 @@ class Searcher:
         self.rrf_k = rrf_k
         self.reranker = reranker
         self.rerank_depth = rerank_depth
+        self._places: dict[str, Place] = {}
 
     def search(
         self,
@@ -44,12 +47,18 @@ class Searcher:
         k: int,
         speakers: Sequence[str] | None = None,
         vector: np.ndarray | None = None,
+        documents: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The k best chunks, best first; `Hit.score` is the cosine similarity."""
+        """The k best chunks, best first; `Hit.score` is the cosine similarity. `speakers`
+        (full names, or DOCUMENT) and `documents` (file names) narrow the search."""
         chunks = self.index.chunks
         allowed = set(speakers) if speakers else None
+        sources = set(documents) if documents else None
         rows = [
-            i for i, c in enumerate(chunks) if allowed is None or (c.speaker or DOCUMENT) in allowed
+            i
+            for i, c in enumerate(chunks)
+            if (allowed is None or (c.speaker or DOCUMENT) in allowed)
+            and (sources is None or c.source in sources)
         ]
         if not rows:
             return []
@@ -69,7 +78,14 @@ class Searcher:
                 order = self._fuse(rows, dense, lexical)
         if self.reranker is not None:
             order = self._rerank(question, order[: max(k, self.rerank_depth)])
-        return [Hit(chunks[r], float(dense[r])) for r in order[:k]]
+        return [Hit(chunks[r], float(dense[r]), self.place(chunks[r])) for r in order[:k]]
+
+    def place(self, chunk: Chunk) -> Place:
+        """Where a chunk sits (document, time, page); worked out once per chunk."""
+        if chunk.id not in self._places:
+            source = self.index.sources[chunk.source]
+            self._places[chunk.id] = Place.of(source, chunk.start_char, chunk.end_char)
+        return self._places[chunk.id]
 
     def _rerank(self, question: str, candidates: list[int]) -> list[int]:
         """The cross-encoder's order over the first-stage candidates (ties keep that order)."""
@@ -118,5 +134,6 @@ def hit_to_document(hit: Hit) -> Document:
             "start_char": c.start_char,
             "end_char": c.end_char,
             "score": hit.score,
+            **asdict(hit.place),
         },
     )

@@ -61,8 +61,8 @@ class CitationVerifier:
             chunk, sentence = best
             key = (chunk.source, sentence.start_char)
             if key not in citations:
-                source_text = self.index.sources[chunk.source].text
-                citations[key] = Citation.of(len(citations) + 1, chunk, sentence, source_text)
+                source = self.index.sources[chunk.source]
+                citations[key] = Citation.of(len(citations) + 1, chunk, sentence, source)
             kept.append((text, citations[key].n))
         answer = " ".join(f"{text} [{n}]" for text, n in kept)
         return Verified(answer, tuple(citations.values()), tuple(removed))

@@ -35,7 +35,13 @@ def modules() -> dict[str, Path]:
                 parts = parts[:-1]
             found[".".join(parts)] = path
     for face in FACES:
-        found[face] = ROOT / f"{face}.py"
+        package = ROOT / face
+        if package.is_dir():
+            for path in sorted(package.rglob("*.py")):
+                parts = path.relative_to(ROOT).with_suffix("").parts
+                found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+        else:
+            found[face] = ROOT / f"{face}.py"
     return found
 
 

@@ -1,0 +1,155 @@
+"""The corpus commands: `ingest`, `corpus list`, `corpus remove`, `speakers`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ingest import FileReport, Index, IngestReport, ingest, remove_documents
+from retrieval import Settings
+
+EXIT_FAILED_FILES = 2
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("ingest", help="read transcripts into the index (incremental)")
+    p.add_argument(
+        "paths", nargs="*", type=Path, help="transcript files or folders (default corpus/)"
+    )
+    p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
+    p.add_argument(
+        "--format",
+        help="read the given files as this format (report, log, vtt, srt, json, docx, pdf) "
+        "instead of choosing by extension and content",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another ingest is writing the index, wait this long for it (default: stop)",
+    )
+    p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("speakers", help="list the speakers of each document")
+    p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.add_argument("--json", action="store_true", help="one JSON object per document")
+    p.set_defaults(func=_speakers)
+
+    p = sub.add_parser("corpus", help="list or remove the documents of the index")
+    actions = p.add_subparsers(dest="action", required=True)
+    q = actions.add_parser("list", help="the documents, with format, speakers, turns, chunks")
+    q.add_argument("--index", type=Path, help="index folder (default index/)")
+    q.add_argument("--json", action="store_true", help="one JSON object per document")
+    q.set_defaults(func=_list)
+    q = actions.add_parser("remove", help="drop documents from the index (no re-embedding)")
+    q.add_argument("names", nargs="+", help="file names, as `corpus list` shows them")
+    q.add_argument("--index", type=Path, help="index folder (default index/)")
+    q.add_argument("--wait", type=float, default=0.0, metavar="SECONDS")
+    q.set_defaults(func=_remove)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    settings = Settings().at_index(args.index).ingest
+    report = ingest(
+        args.paths or None,
+        settings,
+        rebuild=args.rebuild,
+        format=args.format,
+        wait=args.wait,
+        progress=sys.stderr.isatty(),
+    )
+    return _print_report(report)
+
+
+def _remove(args: argparse.Namespace) -> int:
+    settings = Settings().at_index(args.index).ingest
+    return _print_report(remove_documents(args.names, settings, wait=args.wait))
+
+
+def _print_report(report: IngestReport) -> int:
+    """A line per file that changed, one error line per file that failed, then the total."""
+    for f in report.files:
+        if f.status == "failed":
+            print(f"webinar-rag: error: {f.error}", file=sys.stderr)
+        elif f.status != "unchanged":
+            print(file_line(f))
+        for note in f.notes:
+            print(f"  note: {f.name}: {note}")
+    state = "up to date" if report.up_to_date else "written"
+    failed = f"; {len(report.failed)} file(s) failed" if report.failed else ""
+    print(
+        f"Index {state} at {report.index_dir}: {len(report.sources)} document(s), "
+        f"{report.n_turns} turns, {report.n_chunks} chunks in {report.seconds:.1f} s{failed}."
+    )
+    return EXIT_FAILED_FILES if report.failed else 0
+
+
+def file_line(f: FileReport) -> str:
+    if f.status == "removed":
+        return f"  removed    {f.name}"
+    encoding = f", read as {f.encoding}" if f.encoding not in (None, "utf-8") else ""
+    return (
+        f"  {f.status:<10} {f.name} ({f.format}{encoding}): {f.speakers} speaker(s), "
+        f"{f.turns} turns, {f.chunks} chunks, {f.seconds:.1f} s"
+    )
+
+
+def _load(index: Path | None) -> Index:
+    return Index.load(Settings().at_index(index).ingest.index_dir)
+
+
+def _speakers(args: argparse.Namespace) -> int:
+    index = _load(args.index)
+    for source in index.sources.values():
+        turns: dict[str, list[Any]] = {}
+        for t in source.turns:
+            if t.speaker:
+                turns.setdefault(t.speaker, []).append(t)
+        if args.json:
+            record = {
+                "document": source.name,
+                "title": source.label,
+                "speakers": [
+                    {"name": n, "affiliation": ts[0].affiliation, "turns": len(ts)}
+                    for n, ts in turns.items()
+                ],
+            }
+            print(json.dumps(record, ensure_ascii=False))
+            continue
+        print(f"{source.label} ({source.name})")
+        for name, ts in turns.items():
+            affiliation = f", {ts[0].affiliation}" if ts[0].affiliation else ""
+            print(f"  {name}{affiliation}: {len(ts)} turn(s)")
+        if not turns:
+            print("  (no speakers recognised)")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    index = _load(args.index)
+    chunks: dict[str, int] = {}
+    for c in index.chunks:
+        chunks[c.source] = chunks.get(c.source, 0) + 1
+    for s in index.sources.values():
+        record = {
+            "name": s.name,
+            "title": s.label,
+            "format": s.format,
+            "speakers": len({t.speaker for t in s.turns if t.speaker}),
+            "turns": len(s.turns),
+            "chunks": chunks.get(s.name, 0),
+            "path": s.path,
+        }
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(
+                f"{s.name}  [{s.format}] {s.label!r}: {record['speakers']} speaker(s), "
+                f"{record['turns']} turns, {record['chunks']} chunks"
+            )
+    return 0

@@ -1,0 +1,103 @@
+"""A document's share of the index: its chunks and sentences, and their vectors.
+
+New documents are cut and embedded here; unchanged ones bring their vectors from the previous
+index, so an incremental ingest embeds only what changed. Each distinct text is embedded once
+(meetings repeat "Yeah." hundreds of times).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from ingest.chunks import Chunk, chunk_turns
+from ingest.embedder import Embedder
+from ingest.index import Index, Manifest, Source
+from ingest.settings import IngestSettings
+
+SentenceKey = tuple[str, int, int]  # (document name, start_char, end_char)
+
+
+@dataclass(frozen=True)
+class DocumentVectors:
+    source: Source
+    chunks: list[Chunk]
+    chunk_vectors: np.ndarray
+    sentence_keys: list[SentenceKey]
+    sentence_vectors: np.ndarray
+    seconds: float = 0.0  # spent embedding it
+
+    @classmethod
+    def reuse(cls, index: Index, name: str) -> DocumentVectors:
+        """An unchanged document's part of a previous index."""
+        chunks, chunk_vectors, sentences = index.vectors_of(name)
+        keys = list(sentences)
+        dim = index.manifest.dimension
+        vectors = np.asarray([sentences[k] for k in keys], np.float32).reshape(len(keys), dim)
+        return cls(index.sources[name], chunks, chunk_vectors, keys, vectors)
+
+
+def embed_documents(
+    embedder: Embedder,
+    sources: Sequence[Source],
+    settings: IngestSettings,
+    progress: bool = False,
+) -> dict[str, DocumentVectors]:
+    """Cut each document into chunks and embed its chunks and sentences."""
+    cut = []
+    for source in sources:
+        chunks = chunk_turns(source.turns, source.text, settings.chunker)
+        keys = list(
+            dict.fromkeys((c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences)
+        )
+        cut.append((source, chunks, keys))
+    total = sum(len(c) + len(k) for _, c, k in cut)
+    bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, disable=not progress)
+    parts = {}
+    with bar:
+        for source, chunks, keys in cut:
+            began = time.perf_counter()
+            chunk_texts = [c.embedding_text(settings.speaker_prefix) for c in chunks]
+            sentence_texts = [source.text[s:e] for _, s, e in keys]
+            vectors = embed_unique(embedder, chunk_texts + sentence_texts, bar)
+            parts[source.name] = DocumentVectors(
+                source,
+                chunks,
+                vectors[: len(chunks)],
+                keys,
+                vectors[len(chunks) :],
+                time.perf_counter() - began,
+            )
+    return parts
+
+
+def embed_unique(embedder: Embedder, texts: Sequence[str], bar: tqdm | None = None) -> np.ndarray:
+    """Each distinct text embedded once, in order of length (batches carry little padding)."""
+    unique = sorted(dict.fromkeys(texts), key=len)
+    blocks = [np.zeros((0, embedder.dimension), dtype=np.float32)]
+    for i in range(0, len(unique), 256):
+        blocks.append(embedder.embed(unique[i : i + 256]))
+        if bar is not None:
+            bar.update(len(unique[i : i + 256]))
+    if bar is not None:
+        bar.update(len(texts) - len(unique))
+    row = {t: i for i, t in enumerate(unique)}
+    return np.concatenate(blocks)[[row[t] for t in texts]]
+
+
+def build_index(parts: Sequence[DocumentVectors], manifest: Manifest) -> Index:
+    """One index over the documents' parts, in the order given."""
+    dim = manifest.dimension
+    return Index.build(
+        manifest,
+        [c for p in parts for c in p.chunks],
+        [p.source for p in parts],
+        np.concatenate([p.chunk_vectors for p in parts] or [np.zeros((0, dim), np.float32)]),
+        np.concatenate([p.sentence_vectors for p in parts] or [np.zeros((0, dim), np.float32)]),
+        [k for p in parts for k in p.sentence_keys],
+    )
