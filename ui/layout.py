@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
+from importlib import resources
 from typing import Any
 
 import gradio as gr
@@ -52,6 +53,8 @@ THEME = gr.themes.Soft(
     font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
 )
+# Read through importlib.resources, so an installed (even zipped) copy finds it too.
+CSS = resources.files("ui").joinpath("style.css").read_text(encoding="utf-8")
 # Bring the marked quote into view inside the scrolling panel whenever a citation opens.
 # A constant, not a .js file: eight lines of a Gradio js_on_load body (`watch` and `element`
 # are Gradio's), used once, read best beside the component that runs it.
@@ -237,41 +240,3 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         )
         gr.api(chat.ask, api_name="ask", concurrency_id="assistant", concurrency_limit=CONCURRENCY)
     return demo
-
-
-CSS = """
-.wr-header h1 { margin: 0 0 .2rem; font-size: 1.6rem; }
-.wr-header p { margin: 0; color: var(--body-text-color-subdued); }
-.wr-src { display: block; font-size: .8rem; margin-top: .2rem; opacity: .8; }
-.wr-answer { line-height: 1.55; }
-.wr-wait { opacity: .7; font-style: italic; }
-.wr-cards { display: flex; flex-direction: column; gap: .45rem; margin-top: .7rem; }
-.wr-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #6366f1;
-  border-radius: 8px; padding: .45rem .65rem; background: var(--background-fill-secondary); }
-.wr-card-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: .4rem; }
-.wr-n { display: inline-block; min-width: 1.4rem; text-align: center; border-radius: 999px;
-  background: #6366f1; color: #fff; font-size: .75rem; font-weight: 700; padding: 0 .35rem; }
-.wr-who { font-weight: 700; }
-.wr-aff { font-size: .8rem; color: var(--body-text-color-subdued); }
-.wr-quote { margin-top: .25rem; font-style: italic; line-height: 1.45; }
-.wr-meta { margin-top: .5rem; font-size: .72rem; color: var(--body-text-color-subdued); }
-.wr-refusal { border: 1px solid #f59e0b; background: rgba(245, 158, 11, .12);
-  border-radius: 8px; padding: .6rem .8rem; }
-.wr-refusal-title { font-weight: 700; color: #b45309; margin-bottom: .2rem; }
-.wr-notice { margin-top: .6rem; border: 1px solid #38bdf8; background: rgba(56, 189, 248, .12);
-  border-radius: 8px; padding: .45rem .7rem; font-size: .9rem; }
-.wr-error { border: 1px solid #ef4444; background: rgba(239, 68, 68, .1);
-  border-radius: 8px; padding: .6rem .8rem; }
-#wr-passage { border: 1px solid var(--border-color-primary); border-radius: 10px;
-  padding: .8rem 1rem; max-height: 560px; overflow-y: auto !important;
-  background: var(--block-background-fill); }
-.wr-ctx-empty { color: var(--body-text-color-subdued); font-style: italic; }
-.wr-ctx-who { font-size: 1.1rem; font-weight: 700; }
-.wr-ctx-aff { font-size: .85rem; color: var(--body-text-color-subdued); }
-.wr-ctx-meta { font-size: .75rem; color: var(--body-text-color-subdued); margin: .3rem 0 .6rem;
-  padding-bottom: .4rem; border-bottom: 1px solid var(--border-color-primary); }
-.wr-ctx-body p { margin: 0 0 .7rem; line-height: 1.55; }
-.wr-ctx-body .wr-faded { opacity: .65; }
-.wr-ctx-body mark { background: #fde68a; color: #111827; padding: .05rem .1rem;
-  border-radius: 3px; }
-"""
