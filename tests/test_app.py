@@ -23,6 +23,7 @@ from eval.local_llm import free_port
 from ingest import Source, WebinarRagError, parse_transcript
 from retrieval import REFUSAL, Answer, Assistant, Citation
 from retrieval.settings import LLMSettings
+from ui import layout, render
 
 BILL = "What does Japan's AI bill enforce?"
 OFF_TOPIC = "What is the recipe for tiramisu?"
@@ -34,7 +35,7 @@ def client(app_url: str) -> Client:
     return Client(app_url, verbose=False)
 
 
-def final(chat: app.Chat, question: str, **options: Any) -> tuple[list[tuple[Any, ...]], str]:
+def final(chat: layout.Chat, question: str, **options: Any) -> tuple[list[tuple[Any, ...]], str]:
     """Every update the chat handler yields, and the content of the last chat message."""
     updates = list(chat.respond(question, [], [], **options))
     return updates, updates[-1][0][-1]["content"]
@@ -102,7 +103,7 @@ def test_only_ask_is_a_public_endpoint(client: Client) -> None:
 
 @pytest.mark.slow
 def test_respond_answers_with_cards_and_lists_the_citations(assistant: Assistant) -> None:
-    chat = app.Chat(assistant)
+    chat = layout.Chat(assistant)
     history = [{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "x"}]
     updates = list(chat.respond(BILL, history, [None, None]))
     history_out, cited, citations, panel, box = updates[-1]
@@ -113,9 +114,9 @@ def test_respond_answers_with_cards_and_lists_the_citations(assistant: Assistant
     assert "wr-card" in history_out[3]["content"]
     assert "Makiko Tsuda" in history_out[3]["content"]
     assert citations["choices"] == [
-        (f"[{c.n}] {app.speaker_label(c)}", f"3:{c.n}") for c in cited[3]
+        (f"[{c.n}] {render.speaker_label(c)}", f"3:{c.n}") for c in cited[3]
     ]
-    assert panel == app.NO_CITATION
+    assert panel == render.NO_CITATION
     assert box == ""
     # the first update already shows the question, the next ones the answer
     assert "wr-wait" in updates[0][0][-1]["content"]
@@ -123,7 +124,7 @@ def test_respond_answers_with_cards_and_lists_the_citations(assistant: Assistant
 
 @pytest.mark.slow
 def test_respond_refusal_and_empty_question_look_different(assistant: Assistant) -> None:
-    chat = app.Chat(assistant)
+    chat = layout.Chat(assistant)
     _, refused = final(chat, OFF_TOPIC)
     assert "wr-refusal" in refused and "wr-card" not in refused
     _, filtered = final(chat, OFF_TOPIC, speaker="Makiko Tsuda")
@@ -137,7 +138,7 @@ def test_respond_refusal_and_empty_question_look_different(assistant: Assistant)
 def test_respond_turns_errors_into_messages_never_tracebacks(
     assistant: Assistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, unknown = final(app.Chat(assistant), BILL, speaker="Nobody")
+    _, unknown = final(layout.Chat(assistant), BILL, speaker="Nobody")
     assert "wr-error" in unknown and "No speaker matches" in unknown
 
     broken = assistant.with_settings()
@@ -147,7 +148,7 @@ def test_respond_turns_errors_into_messages_never_tracebacks(
         yield ""  # a generator, like the real one
 
     monkeypatch.setattr(broken, "stream", fail)
-    _, message = final(app.Chat(broken), BILL)
+    _, message = final(layout.Chat(broken), BILL)
     assert "wr-error" in message and "went wrong" in message
     assert "secret" not in message and "Traceback" not in message
 
@@ -160,14 +161,14 @@ def test_respond_streams_the_llm_and_shows_a_notice_when_it_breaks(
         base_url=fault_server.serve("cut"), api_key="sk-test", model=MODEL_ALIAS, max_retries=0
     )
     with_llm = assistant.with_settings(llm=llm, backend="llm")
-    updates, message = final(app.Chat(with_llm), BILL, backend="llm")
+    updates, message = final(layout.Chat(with_llm), BILL, backend="llm")
     streamed = [u[0][-1]["content"] for u in updates[1:-1]]
     assert any(CUT_TEXT[0].strip() in s for s in streamed)  # words showed as they came
     assert "wr-notice" in message and "LLM could not answer" in message
     assert "wr-card" in message
     assert all(piece.strip() not in message for piece in CUT_TEXT)
     # an assistant with an LLM configured offers the choice of backend
-    radios = [b for b in app.build_app(with_llm).blocks.values() if isinstance(b, gr.Radio)]
+    radios = [b for b in layout.build_app(with_llm).blocks.values() if isinstance(b, gr.Radio)]
     assert any(r.elem_id == "wr-backend" and r.visible for r in radios)
 
 
@@ -175,7 +176,7 @@ def test_respond_streams_the_llm_and_shows_a_notice_when_it_breaks(
 def test_citations_open_in_context_and_earlier_answers_list_theirs(
     assistant: Assistant,
 ) -> None:
-    chat = app.Chat(assistant)
+    chat = layout.Chat(assistant)
     first = list(chat.respond(BILL, [], []))[-1]
     history, cited = first[0], first[1]
     second = list(chat.respond(OFF_TOPIC, history, cited))[-1]
@@ -183,11 +184,11 @@ def test_citations_open_in_context_and_earlier_answers_list_theirs(
     panel = chat.open_citation("1:1", cited)
     assert "<mark>" in panel
     for bad in (None, "", "nonsense", "9:1", "1:99", "0:1"):
-        assert chat.open_citation(bad, cited) == app.NO_CITATION
+        assert chat.open_citation(bad, cited) == render.NO_CITATION
     picked = gr.SelectData(None, {"index": 1, "value": ""})
     update, reset = chat.pick_message(cited, picked)
-    assert update["choices"] == app.citation_choices(1, cited[1])
-    assert reset == app.NO_CITATION
+    assert update["choices"] == render.citation_choices(1, cited[1])
+    assert reset == render.NO_CITATION
     assert chat.pick_message(cited, gr.SelectData(None, {"index": 3, "value": ""})) == (
         gr.update(),
         gr.update(),
@@ -214,7 +215,7 @@ def hostile_citation(
 def test_passage_html_escapes_everything_and_marks_exactly_the_quote() -> None:
     source = Source("t.md", "sha", HOSTILE, tuple(parse_transcript(HOSTILE, "t.md")))
     quote = "The quote <img src=x onerror=alert(1)> & more is here."
-    rendered = app.passage_html(source, hostile_citation(HOSTILE, quote))
+    rendered = render.passage_html(source, hostile_citation(HOSTILE, quote))
     assert "<script" not in rendered and "<img" not in rendered and "<b>" not in rendered
     assert "&lt;script&gt;" in rendered
     assert MARKED.findall(rendered) == [html.escape(quote)]
@@ -234,13 +235,13 @@ def test_answer_html_escapes_and_styles_refusals_and_notices() -> None:
         contexts=(),
         notice="The <LLM> failed",
     )
-    rendered = app.answer_html(answer)
+    rendered = render.answer_html(answer)
     assert "<script" not in rendered and "<LLM>" not in rendered
     assert "&lt;script&gt;bad()&lt;/script&gt; [1]" in rendered
     assert '<span class="wr-who">Document</span>' in rendered
     assert 'class="wr-notice"' in rendered and "The &lt;LLM&gt; failed" in rendered
     assert "\n\n" not in rendered  # a blank line would end the chat's HTML block
-    refusal = app.answer_html(Answer("q", REFUSAL, True, (), ()))
+    refusal = render.answer_html(Answer("q", REFUSAL, True, (), ()))
     assert 'class="wr-refusal"' in refusal and "wr-card" not in refusal
 
 
@@ -253,7 +254,7 @@ def test_passage_html_for_real_citations_shows_the_speaker_and_the_quote(
         answer = assistant.ask(question)
         assert answer.citations
         for c in answer.citations:
-            rendered = app.passage_html(source, c)
+            rendered = render.passage_html(source, c)
             assert html.unescape("".join(MARKED.findall(rendered))) == c.quote
             who = re.search(r'<div class="wr-ctx-who">(.*?)</div>', rendered)
             assert who and html.unescape(who.group(1)) == (c.speaker or "Document")

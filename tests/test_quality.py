@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["ingest", "retrieval", "eval", "cli", "app.py"]
+PACKAGES = ["ingest", "retrieval", "eval", "cli", "app.py", "ui"]
 
 
 @pytest.mark.slow

@@ -1,0 +1,154 @@
+"""Plain functions from answers and passages to HTML for the chat UI, everything escaped.
+
+Kept apart from the Gradio layout so the escaping can be read, and tested, without a server.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from ingest import Source
+from retrieval import Answer, Citation
+
+CONTEXT = 300  # characters of the neighbouring paragraphs shown around a quote
+NO_CITATION = '<div class="wr-ctx-empty">Click a citation to read it in the transcript.</div>'
+WAITING = '<div class="wr-wait">Searching…</div>'
+Citations = tuple[Citation, ...] | None  # per chat message: the answer's citations, or None
+
+
+def _text(text: str) -> str:
+    """Escaped, whitespace folded: no blank line may end the chat's HTML block early."""
+    return html.escape(" ".join(text.split()))
+
+
+def speaker_label(c: Citation) -> str:
+    """Text with no speaker (title, organisers, notes) is cited as the document's own."""
+    return c.speaker or "Document"
+
+
+def header_html(sources: Iterable[str]) -> str:
+    """The title above the chat, naming the transcripts it answers from."""
+    return (
+        '<div class="wr-header"><h1>Ask the webinar</h1><p>Answers quote the transcript '
+        "word for word and name who said it. Click a citation to read it in context."
+        f'<span class="wr-src">{html.escape(", ".join(sources))}</span></p></div>'
+    )
+
+
+def question_html(question: str) -> str:
+    """The user's chat bubble: escaped, so a question can never inject markup."""
+    return html.escape(question)
+
+
+def streaming_html(text: str) -> str:
+    """An answer still arriving from the LLM: the words so far, before the citations exist."""
+    return f'<div class="wr-answer">{_text(text)}</div>'
+
+
+def answer_html(answer: Answer) -> str:
+    """The chat message for an answer: text, notice, numbered citation cards, provenance."""
+    if answer.refused:
+        body = (
+            '<div class="wr-refusal"><div class="wr-refusal-title">'
+            "Not covered by the transcript</div>"
+            f"<div>{_text(answer.text)}</div></div>"
+        )
+    else:
+        lines = "<br>".join(_text(line) for line in answer.text.splitlines() if line.strip())
+        body = f'<div class="wr-answer">{lines}</div>'
+    if answer.notice:
+        body += notice_html(answer.notice)
+    cards = "".join(
+        f'<div class="wr-card"><div class="wr-card-head"><span class="wr-n">{c.n}</span>'
+        f'<span class="wr-who">{html.escape(speaker_label(c))}</span>'
+        f'<span class="wr-aff">{_text(c.affiliation or c.source)}</span></div>'
+        f'<div class="wr-quote">“{_text(c.quote)}”</div></div>'
+        for c in answer.citations
+    )
+    if cards:
+        body += f'<div class="wr-cards">{cards}</div>'
+    total = answer.timings_ms.get("total")
+    took = f" · {total / 1000:.1f} s" if total is not None else ""
+    return f'<div class="wr-msg">{body}<div class="wr-meta">{answer.backend}{took}</div></div>'
+
+
+def notice_html(text: str) -> str:
+    """What changed or went wrong while answering, shown beside the answer rather than in it."""
+    return f'<div class="wr-notice">{_text(text)}</div>'
+
+
+def error_html(text: str) -> str:
+    """No answer at all: the message says what to do, never shows a traceback."""
+    return f'<div class="wr-error"><b>Could not answer.</b> {_text(text)}</div>'
+
+
+def passage_html(source: Source, c: Citation) -> str:
+    """The quote in its turn: the speaker's heading, the paragraph around the quote marked,
+    and the end of the paragraph before and the start of the one after, faded."""
+    text = source.text
+    turn = source.turn_at(c.start_char, c.end_char)
+    if turn is None:  # not inside any turn (should not happen): the quote and its surroundings
+        paragraphs = [(max(0, c.start_char - CONTEXT), min(len(text), c.end_char + CONTEXT))]
+        who, affiliation = speaker_label(c), c.affiliation
+    else:
+        heading = turn.heading or (0, 0)
+        paragraphs = [  # the name line is the heading, unless the quote is in it
+            p for p in turn.paragraphs if not heading[0] <= p[0] < heading[1] or _overlaps(p, c)
+        ]
+        who, affiliation = turn.speaker or "Document", turn.affiliation
+    hit = [i for i, p in enumerate(paragraphs) if _overlaps(p, c)] or [0]
+    body = "".join(f"<p>{_marked(text, p, c)}</p>" for p in paragraphs[hit[0] : hit[-1] + 1])
+    if hit[0] > 0:
+        start, end = paragraphs[hit[0] - 1]
+        cut = _word_start(text, max(start, end - CONTEXT), end)
+        more = "… " if cut > start or hit[0] > 1 else ""
+        body = f'<p class="wr-faded">{more}{html.escape(text[cut:end])}</p>{body}'
+    if hit[-1] + 1 < len(paragraphs):
+        start, end = paragraphs[hit[-1] + 1]
+        cut = _word_end(text, start, min(end, start + CONTEXT))
+        more = " …" if cut < end or hit[-1] + 2 < len(paragraphs) else ""
+        body += f'<p class="wr-faded">{html.escape(text[start:cut])}{more}</p>'
+    return (
+        '<div class="wr-ctx">'
+        f'<div class="wr-ctx-head"><div class="wr-ctx-who">{html.escape(who)}</div>'
+        f'<div class="wr-ctx-aff">{html.escape(affiliation or source.name)}</div></div>'
+        f'<div class="wr-ctx-meta">Citation [{c.n}] · {html.escape(source.name)}, characters '
+        f"{c.start_char}–{c.end_char}</div>"
+        f'<div class="wr-ctx-body">{body}</div></div>'
+    )
+
+
+def _overlaps(span: tuple[int, int], c: Citation) -> bool:
+    return span[0] < c.end_char and c.start_char < span[1]
+
+
+def _marked(text: str, span: tuple[int, int], c: Citation) -> str:
+    start, end = span
+    lo, hi = max(start, c.start_char), min(end, c.end_char)
+    if lo >= hi:
+        return html.escape(text[start:end])
+    return (
+        f"{html.escape(text[start:lo])}<mark>{html.escape(text[lo:hi])}</mark>"
+        f"{html.escape(text[hi:end])}"
+    )
+
+
+def _word_start(text: str, pos: int, end: int) -> int:
+    """`pos`, moved forward to the start of a word, so a cut never splits one."""
+    if pos == 0 or text[pos - 1].isspace():
+        return pos
+    space = text.find(" ", pos, end)
+    return space + 1 if space >= 0 else pos
+
+
+def _word_end(text: str, start: int, pos: int) -> int:
+    if pos >= len(text) or text[pos].isspace():
+        return pos
+    space = text.rfind(" ", start, pos)
+    return space if space > start else pos
+
+
+def citation_choices(index: int, citations: Citations) -> list[tuple[str, str]]:
+    """Radio items "[n] Speaker"; the value names the chat message and the citation."""
+    return [(f"[{c.n}] {speaker_label(c)}", f"{index}:{c.n}") for c in citations or ()]
