@@ -104,7 +104,8 @@ class TurnBuilder:
             turn.start_time = time
         if turn.page is None:
             turn.page = page
-        if time is not None or end_time is not None or (page is not None and page != turn.page):
+        last_page = next((m[3] for m in reversed(turn.marks) if m[3] is not None), turn.page)
+        if time is not None or end_time is not None or (page is not None and page != last_page):
             turn.marks.append((span[0], time, end_time, page))
         turn.marks.extend(marks)
 

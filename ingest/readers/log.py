@@ -122,7 +122,7 @@ def read_log(text: str, name: str) -> tuple[tuple[Turn, ...], set[str]]:
             paragraph_open = False
         elif m is None or not m["name"].strip():  # words, or `()`: the last speaker goes on
             words = (m.start("text"), m.end("text")) if m and m["text"] else (start, end)
-            builder.words(strip_span(text, *words), joined=paragraph_open)
+            builder.words(strip_span(text, *words), joined=paragraph_open and m is None)
             paragraph_open = True
         else:
             heading = strip_span(text, m.start("name"), m.end("name"))
