@@ -153,7 +153,7 @@ def test_report_without_speakers_is_unattributed_with_a_note(tmp_path: Path) -> 
         ("ANNA: a\nBEN: b\nBEN: c\n", [("ANNA", "a"), ("BEN", "b c")], [None, None]),
         ("[Anna] a\n[Ben] b\n[Anna] c\n", [("Anna", "a"), ("Ben", "b"), ("Anna", "c")], [None] * 3),
         (
-            "Preamble line.\n(PERSON4) a\n() b\n(PERSON1) c [PERSON4] d\n(PERSON4) e\n",
+            "Preamble line.\n(PERSON4) a\n() b\n()\n(PERSON1) c [PERSON4] d\n(PERSON4) e\n",
             [
                 (None, "Preamble line."),
                 ("PERSON4", "a b"),

@@ -118,8 +118,8 @@ def read_log(text: str, name: str) -> tuple[tuple[Turn, ...], set[str]]:
     paragraph_open = False  # the next line without a prefix goes on with the last paragraph
     for i, (start, end) in enumerate(line_spans(text)):
         m = prefixes.get(i)
-        if end <= start:
-            paragraph_open = False
+        if end <= start or (m is not None and not m["name"].strip() and not m["text"]):
+            paragraph_open = False  # a blank line, or a bare `()`
         elif m is None or not m["name"].strip():  # words, or `()`: the last speaker goes on
             words = (m.start("text"), m.end("text")) if m and m["text"] else (start, end)
             builder.words(strip_span(text, *words), joined=paragraph_open and m is None)
