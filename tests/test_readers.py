@@ -1,5 +1,7 @@
-"""Every format into the same speaker-turn model: the files are written here, ugly cases
-included (BOM, CRLF, cp1252, overlapping cues, styling tags, page breaks, broken files)."""
+"""Every format into the same speaker-turn model (one long file on purpose: the registry, the
+seven formats, the property and the real data sets share one set of invariants, so they are
+read together). The files are written here, ugly cases included (BOM, CRLF, cp1252,
+overlapping cues, styling tags, page breaks, broken files)."""
 
 from __future__ import annotations
 
