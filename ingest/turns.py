@@ -1,10 +1,17 @@
 """Parse a Markdown meeting report into speaker turns and document-level blocks.
 
-A speaker is announced by a bold line `**Name, Role, Organisation**` (at any heading level,
-or none), optionally followed by text on the same line. Everything up to the next speaker
-belongs to that speaker, except text that belongs to the document: headings that do not name
-a person, whole-paragraph italic notes and funding disclaimers. Those become turns with no
-speaker, so they are never attributed to the person whose section they sit in.
+A speaker is announced by a heading line that names a person:
+- `**Name, Role, Organisation**` (at any heading level, or none), text may follow on the line;
+- `**Name:** text` or `**Name**: text` (the colon and the text on the line say "speaking");
+- `**Name**` or `**Name:**` alone on its line, and `## Name` (a hash heading that is only a
+  name): these look like section titles, so the name must look like a person's (see
+  `ingest.speakers.is_person_name`), or recur as a heading;
+- `Name, Role, Organisation` alone on a plain line, with no final punctuation, when its
+  neighbours are not such lines too (a list of participants is not a list of speakers).
+Everything up to the next speaker belongs to that speaker, except text that belongs to the
+document: headings that do not name a person, whole-paragraph italic notes and funding
+disclaimers. Those become turns with no speaker, so they are never attributed to the person
+whose section they sit in.
 """
 
 from __future__ import annotations
@@ -13,26 +20,21 @@ import re
 from dataclasses import dataclass, replace
 
 from ingest.errors import TranscriptFormatError
+from ingest.headings import HASH_HEADING, HEADING, Headings, Owner, Span, strip_span
 
-Span = tuple[int, int]
 # (offset into the source text, start_time, end_time, page): see Turn.marks.
 Mark = tuple[int, float | None, float | None, int | None]
 
-_HEADING = re.compile(r"^(?P<hashes>#{1,6}[ \t]*)?\*\*(?P<bold>[^*\n]+?)\*\*(?P<rest>[^\n]*)$")
-_HASH_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<body>[^\n]*)$")
 _ITALIC_PARAGRAPH = re.compile(r"^(\*|_)(?!\1)(?P<body>[\s\S]+?)(?<!\1)\1$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
-_HONORIFIC = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Prof|Professor|Sir|Dame)\.?\s+")
-_NAME_TOKEN = re.compile(r"^[\w'’.\-]+$")
 _THEMATIC_BREAK = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_NAME_PARTICLES = {"von", "van", "der", "den", "de", "da", "di", "du", "le", "la", "bin", "al"}
 # Boilerplate that funders require in reports; it is the document speaking, not a person.
 _DISCLAIMER = re.compile(
     r"\b(co-funded by|funded by the european union|views and opinions expressed|disclaimer)\b",
     re.IGNORECASE,
 )
 # Bump when parsing changes what turns or offsets come out, so old indexes get rebuilt.
-PARSER_VERSION = 3
+PARSER_VERSION = 4  # 4: `**Name:**`, `**Name**`, `## Name`, plain `Name, Role` lines
 _TERMINAL = tuple('.!?:;"”’)]')
 
 
@@ -78,7 +80,7 @@ class Turn:
 
 @dataclass(frozen=True)
 class _Block:
-    owner: tuple[str, str] | None  # (speaker, affiliation) or None for the document
+    owner: Owner | None  # (speaker, affiliation) or None for the document
     span: Span
     heading: Span | None
     kind: str  # "label" (a speaker's name and role), "body", "heading", "note"
@@ -120,39 +122,41 @@ def parse_transcript(text: str, source: str) -> list[Turn]:
 
 def _blocks(text: str) -> list[_Block]:
     """Classify each paragraph (or heading, or bullet) and give it an owner."""
-    owner: tuple[str, str] | None = None
+    spans = _paragraph_spans(text)
+    headings = Headings.scan(text, spans)
+    owner: Owner | None = None
     blocks: list[_Block] = []
-    for start, end in _paragraph_spans(text):
+    for i, (start, end) in enumerate(spans):
         para = text[start:end]
-        heading = _HEADING.match(para) if "\n" not in para else None
-        person = _split_person(heading.group("bold")) if heading else None
-        if heading and person:
+        speaker = headings.speaker(text, spans, i)
+        if speaker:
             # The name and role open the turn, so "who is X?" finds X's own section.
-            owner = person
-            rest_start = start + heading.start("rest")
-            label = _strip_span(text, start + heading.start("bold"), start + heading.end("bold"))
-            blocks.append(_Block(owner, label, (start, rest_start), "label"))
-            rest = _strip_span(text, rest_start, end)
+            owner = speaker.owner
+            blocks.append(_Block(owner, speaker.label, (start, speaker.rest_start), "label"))
+            rest = strip_span(text, speaker.rest_start, end)
             if rest[1] > rest[0]:
                 blocks.append(_Block(owner, rest, None, "body"))
             continue
-        if heading:
-            inner = _strip_span(text, start + heading.start("bold"), start + heading.end("bold"))
+        heading = HEADING.match(para) if "\n" not in para else None
+        if heading and not heading.group("rest").strip():
+            inner = strip_span(text, start + heading.start("bold"), start + heading.end("bold"))
             blocks.append(_Block(None, inner, None, "heading"))
             continue
-        hashed = _HASH_HEADING.match(para) if "\n" not in para else None
+        hashed = HASH_HEADING.match(para) if "\n" not in para and not heading else None
         if hashed:
-            body = _strip_span(text, start + hashed.start("body"), end)
+            body = strip_span(text, start + hashed.start("body"), end)
             blocks.append(_Block(None, body, None, "heading"))
             continue
         italic = _ITALIC_PARAGRAPH.match(para)
         if italic:
-            body = _strip_span(text, start + italic.start("body"), start + italic.end("body"))
+            body = strip_span(text, start + italic.start("body"), start + italic.end("body"))
             blocks.append(_Block(None, body, None, "note"))
             continue
         if _DISCLAIMER.search(para):
             blocks.append(_Block(None, (start, end), None, "note"))
             continue
+        # Also a bold line that names no one but has words after it (`**Note:** ...`): a
+        # paragraph that starts in bold, kept whole rather than losing its words.
         blocks.append(_Block(owner, (start, end), None, "body"))
     return blocks
 
@@ -169,7 +173,7 @@ def _paragraph_spans(text: str) -> list[Span]:
         line_end = line_start + len(body)
         blank = not body.strip() or bool(_THEMATIC_BREAK.match(body))
         bullet = None if blank else _BULLET.match(body)
-        heading = not blank and (body.lstrip().startswith("#") or bool(_HEADING.match(body)))
+        heading = not blank and (body.lstrip().startswith("#") or bool(HEADING.match(body)))
         if current is not None and (blank or bullet or heading):
             spans.append((current[0], current[1]))
             current = None
@@ -183,7 +187,7 @@ def _paragraph_spans(text: str) -> list[Span]:
             current[1] = line_end
     if current is not None:
         spans.append((current[0], current[1]))
-    return [_strip_span(text, s, e) for s, e in spans if text[s:e].strip()]
+    return [strip_span(text, s, e) for s, e in spans if text[s:e].strip()]
 
 
 def _join_page_breaks(blocks: list[_Block], text: str) -> list[_Block]:
@@ -204,29 +208,3 @@ def _join_page_breaks(blocks: list[_Block], text: str) -> list[_Block]:
             continue
         joined.append(block)
     return joined
-
-
-def _split_person(bold: str) -> tuple[str, str] | None:
-    """`Name, Role, Organisation` -> (name, affiliation) when the first part is a person."""
-    bold = bold.strip().rstrip(",").strip()
-    if "," not in bold:
-        return None
-    name, affiliation = (part.strip() for part in bold.split(",", 1))
-    name = _HONORIFIC.sub("", name)
-    tokens = name.split()
-    if not 2 <= len(tokens) <= 5 or ":" in name:
-        return None
-    if not all(
-        (_NAME_TOKEN.match(t) and t[0].isupper()) or t.lower() in _NAME_PARTICLES for t in tokens
-    ):
-        return None
-    return name, affiliation.rstrip(",").strip()
-
-
-def _strip_span(text: str, start: int, end: int) -> Span:
-    """Shrink a span so it starts and ends on a non-space character."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from itertools import pairwise
 
 import pytest
-from conftest import SOURCE, read_corpus
+from conftest import ROOT, SOURCE, read_corpus
 
 from ingest import TranscriptFormatError, Turn, parse_transcript
 from ingest.chunks import normalise, split_sentences
@@ -266,3 +267,64 @@ def test_wrapped_bullet_item_is_one_sentence() -> None:
         for s in split_sentences(text, *p)
     ]
     assert "(To Mr. Canton) How does the EU work with\n  Japan on AI standards?" in found
+
+
+def test_the_shipped_report_parses_exactly_as_parser_v3_did() -> None:
+    """New heading forms must not move one turn of the shipped corpus (snapshot from v3)."""
+    snapshot = json.loads((ROOT / "tests" / "data" / "report_turns_v3.json").read_text("utf-8"))
+    assert snapshot["source"] == SOURCE
+    got = [
+        [t.speaker, t.affiliation, t.start_char, t.end_char, [list(p) for p in t.paragraphs], h]
+        for t in TURNS
+        for h in [list(t.heading) if t.heading else None]
+    ]
+    assert got == snapshot["turns"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "**Anna Berg:** Hello there.\n\n**Ben:** Hi.\n",
+            [("Anna Berg", "Hello there."), ("Ben", "Hi.")],
+        ),
+        ("**Anna Berg**: Hello there.\n", [("Anna Berg", "Hello there.")]),
+        (
+            "**Anna Berg**\n\nHello.\n\n## Ben Li\n\nHi there.\n",
+            [("Anna Berg", "Hello."), ("Ben Li", "Hi there.")],
+        ),
+        (
+            "Intro.\n\nAnna Berg, Director, Cabinet Office\n\nI speak.\n",
+            [(None, "Intro."), ("Anna Berg", "I speak.")],
+        ),
+        (
+            "**Interviewer:**\n\nQ1?\n\n**Maria:**\n\nA1.\n\n**Interviewer:**\n\nQ2?\n",
+            [("Interviewer", "Q1?"), ("Maria", "A1."), ("Interviewer", "Q2?")],
+        ),
+    ],
+)
+def test_other_speaker_heading_forms(text: str, expected: list[tuple[str | None, str]]) -> None:
+    turns = parse_transcript(text, "forms.md")
+    got = [(t.speaker, text[t.paragraphs[-1][0] : t.paragraphs[-1][1]]) for t in turns]
+    assert got == expected
+    for turn in turns:
+        if turn.speaker:
+            assert turn.heading is not None and turn.speaker in text[slice(*turn.heading)]
+            assert turn.affiliation in (None, "Director, Cabinet Office")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## Next Steps\n\nWe ship.\n\n## AI Governance\n\nRules.\n",
+        "**Note:** the room changed.\n\nText.\n",
+        "### **Presentations:**\n\nText.\n",
+        "Participants\n\nAnna Berg, Director, X\n\nBen Li, Professor, Y\n\nThe meeting opened.\n",
+        "**Summary**\n\nText.\n",
+    ],
+)
+def test_section_titles_and_lists_name_no_speaker(text: str) -> None:
+    turns = parse_transcript(text, "titles.md")
+    assert all(t.speaker is None for t in turns)
+    words = " ".join(text[s:e] for t in turns for s, e in t.paragraphs)
+    assert words.split()[-1] in text.split()[-1]  # nothing after the headings is lost

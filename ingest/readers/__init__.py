@@ -1,6 +1,10 @@
-"""Readers: any transcript file -> a `Document` in the speaker-turn model (see `base`).
+"""Every transcript format behind one contract (`ingest.readers.base`): a file in, a `Document`
+in the speaker-turn model out.
 
-Provisional: only the Markdown report reader, until the other formats land.
+The reader is the one `--format NAME` names; else the one for the file's extension; for text
+extensions several formats share (.txt, .md) the first whose `sniff` recognises the file's
+start, in the order of `READERS` (a report's speaker headings win over a log's prefixes), else
+the first of them (a report: its text is ingested unattributed when it names no speakers).
 """
 
 from __future__ import annotations
@@ -8,30 +12,95 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.errors import TranscriptFormatError
-from ingest.readers.base import Document, Utterance, assemble, decode
-from ingest.turns import PARSER_VERSION, parse_transcript
+from ingest.readers.base import (
+    NO_SPEAKERS,
+    Document,
+    Reader,
+    Utterance,
+    assemble,
+    decode,
+)
+from ingest.readers.log import LogReader
+from ingest.readers.pdf import PdfReader
+from ingest.readers.report import ReportReader
+from ingest.readers.segments import JsonReader
+from ingest.readers.subrip import SrtReader
+from ingest.readers.vtt import VttReader
+from ingest.readers.word import DocxReader
+from ingest.turns import PARSER_VERSION
 
-SUFFIXES = (".md", ".markdown", ".txt")
-READERS_VERSION = PARSER_VERSION
+READERS: dict[str, Reader] = {
+    r.name: r
+    for r in (
+        ReportReader(),
+        LogReader(),
+        VttReader(),
+        SrtReader(),
+        JsonReader(),
+        DocxReader(),
+        PdfReader(),
+    )
+}
+SNIFF_CHARS = 16_384  # enough lines for a log to show its prefixes after a preamble
+# Bump when a reader changes what documents it produces, so indexes re-read their files.
+READERS_VERSION = f"{PARSER_VERSION}.1"
+
+
+def suffixes() -> list[str]:
+    """Every extension some reader reads, sorted."""
+    return sorted({s for r in READERS.values() for s in r.suffixes})
+
+
+SUFFIXES = tuple(suffixes())
+
+
+def reader_for(path: Path, data: bytes, format: str | None = None) -> Reader:
+    """The reader for a file: `format` when given, else by extension and content."""
+    if format is not None:
+        if format not in READERS:
+            raise TranscriptFormatError(
+                f"Unknown format {format!r} for {path.name}. Use one of: {', '.join(READERS)}."
+            )
+        return READERS[format]
+    suffix = path.suffix.lower()
+    candidates = [r for r in READERS.values() if suffix in r.suffixes]
+    if not candidates:
+        raise TranscriptFormatError(
+            f"{path.name}: no reader for {suffix or 'files without an extension'}. Known "
+            f"extensions: {', '.join(suffixes())}. Rename it, or name its format with "
+            f"--format NAME ({', '.join(READERS)})."
+        )
+    if len(candidates) == 1:
+        return candidates[0]
+    head = decode(data, path.name)[0][:SNIFF_CHARS]
+    return next((r for r in candidates if r.sniff(head)), candidates[0])
 
 
 def read_document(path: Path, format: str | None = None, data: bytes | None = None) -> Document:
-    """Read one file; `format` overrides the choice by extension and content."""
+    """Read one transcript file in whichever format it is in (`data`: its bytes, if read)."""
     path = Path(path)
-    if format not in (None, "report") or path.suffix.lower() not in SUFFIXES:
-        raise TranscriptFormatError(
-            f"{path.name}: unknown format. Supported: {', '.join(SUFFIXES)}."
-        )
     if data is None:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise TranscriptFormatError(
-                f"Cannot read {path} ({exc.strerror}). Check the file's permissions."
+                f"{path} cannot be read ({exc.strerror or exc}). Check the path and its "
+                "permissions."
             ) from exc
-    text, encoding = decode(data, str(path))
-    turns = parse_transcript(text, path.name)
-    return Document(path.name, path.stem, "report", text, tuple(turns), encoding)
+    return reader_for(path, data, format).read(path, data)
 
 
-__all__ = ["READERS_VERSION", "SUFFIXES", "Document", "Utterance", "assemble", "read_document"]
+__all__ = [
+    "NO_SPEAKERS",
+    "READERS",
+    "READERS_VERSION",
+    "SUFFIXES",
+    "Document",
+    "Reader",
+    "Utterance",
+    "assemble",
+    "decode",
+    "read_document",
+    "reader_for",
+    "suffixes",
+]
