@@ -85,6 +85,9 @@ class Index:
     sentence_vectors: faiss.Index
     sentence_rows: dict[tuple[str, int, int], int]
     lexical: LexicalIndex
+    # `stamp_of(path)` when loaded: a reader compares it to see that an ingest swapped in a
+    # newer index (`Assistant.refreshed`); None for an index built in memory.
+    stamp: tuple[int, int] | None = None
 
     @classmethod
     def build(
@@ -122,10 +125,13 @@ class Index:
                 json.dumps(asdict(self.manifest), indent=2, ensure_ascii=False), encoding="utf-8"
             )
         self.path = path
+        self.stamp = self.stamp_of(path)
 
     @classmethod
     def load(cls, path: Path, expected_model: str | None = None) -> Index:
-        path = folder.live(Path(path))
+        requested = Path(path)
+        stamp = cls.stamp_of(requested)  # before reading: a swap meanwhile shows up as stale
+        path = folder.live(requested)
         if not (path / "manifest.json").is_file():
             raise IndexNotFound(f"No index at {path}. Run `webinar-rag ingest` first.")
         missing = [f for f in FILES if not (path / f).is_file()]
@@ -173,7 +179,7 @@ class Index:
                 "Rebuild it with `webinar-rag ingest --rebuild`."
             )
         return cls(
-            path,
+            requested,
             manifest,
             chunks,
             {s.name: s for s in sources},
@@ -181,6 +187,7 @@ class Index:
             sentence_vectors,
             {k: row for row, k in enumerate(keys)},
             lexical,
+            stamp,
         )
 
     @staticmethod
@@ -193,6 +200,16 @@ class Index:
             return Manifest(**json.loads(file.read_text("utf-8")))
         except (ValueError, TypeError) as exc:
             raise IndexCorrupt(f"The manifest at {file} is unreadable ({exc}).") from exc
+
+    @staticmethod
+    def stamp_of(path: Path) -> tuple[int, int] | None:
+        """Identifies one written index: its manifest file's inode and modification time (a
+        swapped-in folder has a new manifest file). None when there is no index there."""
+        try:
+            info = (folder.live(Path(path)) / "manifest.json").stat()
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns
 
     def vectors_of(
         self, source: str

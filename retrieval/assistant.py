@@ -278,6 +278,15 @@ class Assistant:
         """The transcript text that citation offsets point into."""
         return self.index.sources[source].text
 
+    def refreshed(self) -> Assistant:
+        """This assistant, or a new one over the index folder's newer contents when an ingest
+        has swapped a new index in since this one was loaded (same model and settings). A
+        server calls it per question: one `stat`, and a load only after a change."""
+        if self.index.path is None or self.index.stamp == Index.stamp_of(self.index.path):
+            return self
+        index = Index.load(self.index.path, expected_model=self.embedder.name)
+        return Assistant(index, self.embedder, self.settings)
+
     def with_settings(self, **changes: Any) -> Assistant:
         """A copy with other query settings (same model and index), e.g. for a threshold sweep."""
         return Assistant(self.index, self.embedder, replace(self.settings, **changes))

@@ -76,7 +76,9 @@ def check_answer_json(record: dict[str, Any], question: str) -> None:
     for citation in record["citations"]:
         assert set(citation) == CITATION_KEYS
         assert citation["source"] == SOURCE
-        assert citation["document"].startswith("EU-Japan Digital Partnership Webinar")  # its # title
+        assert citation["document"].startswith(
+            "EU-Japan Digital Partnership Webinar"
+        )  # its # title
         assert citation["start_time"] is None and citation["page"] is None  # a plain report
         assert text[citation["start_char"] : citation["end_char"]] == citation["quote"]
     for context in record["contexts"]:
