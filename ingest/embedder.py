@@ -9,6 +9,7 @@ import glob
 import hashlib
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +55,9 @@ class SentenceTransformerEmbedder(Embedder):
             "embedding model",
             "Point WEBINAR_RAG_EMBED_MODEL at a complete sentence-transformers folder.",
         )
+        self._tokenizer_lock = threading.Lock()
+        # sentence-transformers 5 renamed `tokenize` to `preprocess`.
+        self._prepare = getattr(self._model, "preprocess", None) or self._model.tokenize
         self.path = str(path)
         self.name = model_name(path)
         get_dim = (
@@ -66,15 +70,40 @@ class SentenceTransformerEmbedder(Embedder):
         self.dimension = int(dim)
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Batches of similar length, on as many threads as there are cores: torch runs each
+        batch on one thread (the runtime policy) and releases the GIL while it computes, so
+        bulk embedding uses every core while a question's embedding stays single-threaded."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+
+        def run(batch: list[int]) -> None:
+            out[batch] = self._encode([texts[i] for i in batch])
+
+        workers = min(os.cpu_count() or 1, len(batches))
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, batches))
+        else:
+            for batch in batches:
+                run(batch)
+        return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        return self._encode([text])[0]
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        # A fast tokenizer may not be entered by two threads at once ("Already borrowed").
+        with self._tokenizer_lock:
+            features = self._prepare(texts)
+        with torch.inference_mode():
+            pooled = self._model.forward(features)["sentence_embedding"]
+            pooled = torch.nn.functional.normalize(pooled.float(), dim=1)
+        return np.ascontiguousarray(pooled.numpy(), dtype=np.float32)
 
 
 class E5Embedder(Embedder):
@@ -114,16 +143,25 @@ class E5Embedder(Embedder):
 
 
 class _OpenMPThreads:
-    """`omp_set_num_threads` of one bundled OpenMP runtime, for the calling thread only."""
+    """`omp_set_num_threads` for the calling thread only, in every OpenMP runtime the engine
+    may be using: its bundled one, and the one already in the process's global scope (torch
+    loads its own libgomp globally, and then the engine's parallel regions run on that one)."""
 
     def __init__(self, folder: Path) -> None:
-        found = sorted(glob.glob(str(folder / "libgomp*.so*")))
-        self._set = ctypes.CDLL(found[0]).omp_set_num_threads if found else None
+        setters = []
+        try:
+            setters.append(ctypes.CDLL(None).omp_set_num_threads)
+        except AttributeError:
+            pass  # no OpenMP runtime loaded globally (torch not imported)
+        for path in sorted(glob.glob(str(folder / "libgomp*.so*")))[:1]:
+            setters.append(ctypes.CDLL(path).omp_set_num_threads)
+        self._setters = setters
         self._local = threading.local()
 
     def use(self, threads: int) -> None:
-        if self._set is not None and getattr(self._local, "threads", None) != threads:
-            self._set(threads)
+        if getattr(self._local, "threads", None) != threads:
+            for set_threads in self._setters:
+                set_threads(threads)
             self._local.threads = threads
 
 
