@@ -4,6 +4,7 @@ matches Japanese questions to English text."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import hashlib
@@ -149,10 +150,8 @@ class _OpenMPThreads:
 
     def __init__(self, folder: Path) -> None:
         setters = []
-        try:
+        with contextlib.suppress(AttributeError):  # none loaded globally: torch not imported
             setters.append(ctypes.CDLL(None).omp_set_num_threads)
-        except AttributeError:
-            pass  # no OpenMP runtime loaded globally (torch not imported)
         for path in sorted(glob.glob(str(folder / "libgomp*.so*")))[:1]:
             setters.append(ctypes.CDLL(path).omp_set_num_threads)
         self._setters = setters
