@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ def register(sub: Any) -> None:
         metavar="SECONDS",
         help="if another ingest is writing the index, wait this long for it (default: stop)",
     )
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("speakers", help="list the speakers of each document")
@@ -61,8 +63,11 @@ def _ingest(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         format=args.format,
         wait=args.wait,
-        progress=sys.stderr.isatty(),
+        progress=sys.stderr.isatty() and not args.json,
     )
+    if args.json:
+        print(json.dumps(asdict(report), default=str, ensure_ascii=False))
+        return EXIT_FAILED_FILES if report.failed else 0
     return _print_report(report)
 
 

@@ -51,6 +51,8 @@ class IngestReport:
     n_chunks: int
     seconds: float
     up_to_date: bool  # nothing changed, so nothing was written
+    # Where the time went: "read" (files, parsing), "model" (loading it), "embed", "write".
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -85,6 +87,7 @@ def ingest(
     ingest of the same index. The previous index survives any error."""
     settings = settings or IngestSettings()
     began = time.perf_counter()
+    clock = _Stages()
     files, skipped = find_transcripts(paths or [settings.corpus])
     folder.check_target(settings.index_dir)
     model = embedder.name if embedder else model_name(Path(settings.model_path))
@@ -95,8 +98,9 @@ def ingest(
         plan = _plan(files, existing, format)
         plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
         documents = _read(plan, format)
+        clock.lap("read")
         if not documents and existing is not None and set(plan.keep) == set(existing.sources):
-            return _report(settings, plan.reports, existing, began)  # nothing changed
+            return _report(settings, plan.reports, existing, began, stages=clock.times)
         if not documents and not plan.keep:
             failed = [r for r in plan.reports if r.error]
             raise TranscriptFormatError(
@@ -106,7 +110,9 @@ def ingest(
                 + "; ".join(f"{r.name}: {r.error}" for r in failed)
             )
         embedder = embedder or load_embedder(settings.model_path)
+        clock.lap("model")
         new = embed_documents(embedder, documents, settings, progress=progress)
+        clock.lap("embed")
         reused = (
             {name: DocumentVectors.reuse(existing, name) for name in plan.keep} if existing else {}
         )
@@ -125,7 +131,9 @@ def ingest(
             ),
         )
         index.save(settings.index_dir)
-        return _report(settings, [_done(r, new) for r in plan.reports], index, began, written=True)
+        clock.lap("write")
+        reports = [_done(r, new) for r in plan.reports]
+        return _report(settings, reports, index, began, written=True, stages=clock.times)
 
 
 def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]) -> Index | None:
@@ -231,6 +239,7 @@ def _report(
     index: Index,
     began: float,
     written: bool = False,
+    stages: dict[str, float] | None = None,
 ) -> IngestReport:
     return IngestReport(
         settings.index_dir,
@@ -239,7 +248,21 @@ def _report(
         len(index.chunks),
         time.perf_counter() - began,
         up_to_date=not written,
+        stages=stages or {},
     )
+
+
+class _Stages:
+    """Seconds per stage of one ingest, each lap timed from the end of the one before."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = round(self.times.get(stage, 0.0) + now - self._last, 3)
+        self._last = now
 
 
 def remove_documents(
