@@ -12,8 +12,8 @@ from pydantic import ConfigDict
 
 from ingest.embedder import Embedder
 from ingest.index import Index
-from retrieval.rerank import Reranker
-from retrieval.settings import RetrievalMode
+from retrieval.rerank import Reranker, load_reranker
+from retrieval.settings import RetrievalMode, Settings
 from retrieval.types import DOCUMENT, Hit
 
 
@@ -37,6 +37,20 @@ class Searcher:
         self.rrf_k = rrf_k
         self.reranker = reranker
         self.rerank_depth = rerank_depth
+
+    @classmethod
+    def from_settings(cls, index: Index, embedder: Embedder, settings: Settings) -> Searcher:
+        """The search `settings` describe, so the assistant and the evaluation build it alike;
+        the cross-encoder named by `settings.rerank_model` loads once per process."""
+        reranker = load_reranker(settings.rerank_model) if settings.rerank_model else None
+        return cls(
+            index,
+            embedder,
+            mode=settings.retrieval_mode,
+            rrf_k=settings.rrf_k,
+            reranker=reranker,
+            rerank_depth=settings.rerank_depth,
+        )
 
     def search(
         self,
