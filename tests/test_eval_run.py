@@ -12,8 +12,8 @@ from conftest import QUESTIONS_FILE
 from llm_server import LLM_ENV_VARS
 
 import cli
+from eval.configurations import NO_RERANKER, configurations
 from eval.metrics import SHARES
-from eval.run import NO_RERANKER, configurations
 from retrieval import Settings
 
 ABLATION = {
