@@ -67,7 +67,7 @@ def configurations(
     ]
     if not ablation:
         return rows
-    reranker = f" ({settings.rerank_model})" if settings.rerank_model else ""
+    reranker = f" ({model_label(settings.rerank_model)})" if settings.rerank_model else ""
     rows += [
         Configuration(
             "dense only",
@@ -94,10 +94,12 @@ def configurations(
         for size in chunk_sizes
         if size != chunker.max_chars
     ]
+    # Named by a label, never a path: the report is committed (the index's model name is
+    # added to the row's note once its index is built).
     rows += [
         Configuration(
             f"embedder {model_label(model)}",
-            f"hybrid over an index embedded with {model}",
+            f"hybrid over an index embedded with {model_label(model)}",
             ingest={"model_path": model},
             query=plain,
             tune_refusal=True,

@@ -26,7 +26,7 @@ from typing import Any
 from eval.configurations import ABLATION_CHUNK_SIZES, Configuration, configurations
 from eval.local_llm import ALIAS, local_llm
 from eval.metrics import Owners, Record, summarise
-from eval.paths import DEV_SET
+from eval.paths import DEV_SET, shown
 from eval.plots import latency_boxes, metric_bars
 from eval.report import report
 from eval.runner import Outcome, answer_all, load_questions, prepare, sweep
@@ -113,7 +113,7 @@ def _header(
 ) -> str:
     return (
         f"{len(questions)} questions ({sum(q['answerable'] for q in questions)} answerable) "
-        f"from `{_shown(path)}`; index of {manifest.n_chunks} chunks "
+        f"from `{shown(path)}`; index of {manifest.n_chunks} chunks "
         f"({_plain(manifest.chunker)}), model `{manifest.model}`; refusal threshold "
         f"{settings.refusal_threshold}, top-k {settings.top_k} ({settings.llm_passages} given "
         f"to the LLM). Whole run: {time.perf_counter() - began:.0f} s on {os.cpu_count()} "
@@ -132,7 +132,7 @@ def _metrics_json(
     results: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, Any]:
     return {
-        "questions": str(_shown(path)),
+        "questions": shown(path),
         "settings": {
             "refusal_threshold": settings.refusal_threshold,
             "top_k": settings.top_k,
@@ -160,14 +160,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
-
-
-def _shown(path: Path) -> Path:
-    """A path relative to the working folder when it is inside it (reports are committed)."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 def _plain(values: Mapping[str, Any]) -> str:

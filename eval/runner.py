@@ -84,6 +84,8 @@ def prepare(
     configured = _assistant_for(config, assistant, workdir)
     ready = base_load_s + time.perf_counter() - began
     notes = []
+    if config.ingest is not None and "model_path" in config.ingest:
+        notes.append(f"Its index's model: `{configured.index.manifest.model}`")
     if config.tune_refusal:
         rows = sweep(configured, questions, f"{config.name}: threshold sweep")
         configured = configured.with_settings(refusal_threshold=best_threshold(rows))
