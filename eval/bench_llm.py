@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eval.local_llm import ALIAS, local_llm
-from eval.run import DEV_SET, load_questions
+from eval.paths import DEV_SET
+from eval.runner import load_questions
 from retrieval import Assistant, LLMSettings
 
 

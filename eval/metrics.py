@@ -8,7 +8,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ingest.chunks import normalise
+from ingest import normalise
 
 Record = dict[str, Any]  # one line of `webinar-rag ask --json`
 _MARKER = re.compile(r"\[\d+\]")
@@ -115,6 +115,17 @@ def refusal_tradeoff(
         }
         for t in thresholds
     ]
+
+
+def best_row(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Youden's J: the row of `refusal_tradeoff` that most separates refusing the unanswerable
+    from refusing the answerable (refusal accuracy minus false refusal); ties go to the lower
+    threshold."""
+    return max(rows, key=lambda r: (r["refusal_accuracy"] - r["false_refusal"], -r["threshold"]))
+
+
+def best_threshold(rows: list[dict[str, float]]) -> float:
+    return best_row(rows)["threshold"]
 
 
 def summarise(

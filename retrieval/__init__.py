@@ -3,7 +3,7 @@
 from retrieval.answerer import REFUSAL
 from retrieval.assistant import Assistant, Request
 from retrieval.questions import read_questions
-from retrieval.retriever import TranscriptRetriever
+from retrieval.retriever import Searcher, TranscriptRetriever
 from retrieval.settings import Backend, LLMSettings, Settings
 from retrieval.types import DOCUMENT, Answer, Citation, Hit
 
@@ -17,6 +17,7 @@ __all__ = [
     "Hit",
     "LLMSettings",
     "Request",
+    "Searcher",
     "Settings",
     "TranscriptRetriever",
     "read_questions",

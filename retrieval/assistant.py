@@ -27,7 +27,6 @@ from ingest.index import Index
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.llm import LLMClient, is_refusal
 from retrieval.query import Options, Query, Reply, Request
-from retrieval.rerank import load_reranker
 from retrieval.retriever import Searcher, TranscriptRetriever
 from retrieval.settings import Backend, Settings
 from retrieval.speakers import SpeakerDirectory
@@ -44,15 +43,7 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        reranker = load_reranker(settings.rerank_model) if settings.rerank_model else None
-        self.searcher = Searcher(
-            index,
-            embedder,
-            mode=settings.retrieval_mode,
-            rrf_k=settings.rrf_k,
-            reranker=reranker,
-            rerank_depth=settings.rerank_depth,
-        )
+        self.searcher = Searcher.from_settings(index, embedder, settings)
         self.answerer = ExtractiveAnswerer(index, settings)
         self.verifier = CitationVerifier(index, embedder, self.answerer.term_weights, settings)
         texts = {name: s.text for name, s in index.sources.items()}

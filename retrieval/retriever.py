@@ -14,8 +14,8 @@ from pydantic import ConfigDict
 from ingest.chunks import Chunk
 from ingest.embedder import Embedder
 from ingest.index import Index
-from retrieval.rerank import Reranker
-from retrieval.settings import RetrievalMode
+from retrieval.rerank import Reranker, load_reranker
+from retrieval.settings import RetrievalMode, Settings
 from retrieval.types import DOCUMENT, Hit, Place
 
 
@@ -40,6 +40,20 @@ class Searcher:
         self.reranker = reranker
         self.rerank_depth = rerank_depth
         self._places: dict[str, Place] = {}
+
+    @classmethod
+    def from_settings(cls, index: Index, embedder: Embedder, settings: Settings) -> Searcher:
+        """The search `settings` describe, so the assistant and the evaluation build it alike;
+        the cross-encoder named by `settings.rerank_model` loads once per process."""
+        reranker = load_reranker(settings.rerank_model) if settings.rerank_model else None
+        return cls(
+            index,
+            embedder,
+            mode=settings.retrieval_mode,
+            rrf_k=settings.rrf_k,
+            reranker=reranker,
+            rerank_depth=settings.rerank_depth,
+        )
 
     def search(
         self,

@@ -12,8 +12,9 @@ from conftest import QUESTIONS_FILE
 from llm_server import LLM_ENV_VARS
 
 import cli
+from eval.configurations import NO_RERANKER, configurations
 from eval.metrics import SHARES
-from eval.run import NO_RERANKER, configurations
+from eval.paths import ROOT, shown
 from retrieval import Settings
 
 ABLATION = {
@@ -54,6 +55,21 @@ def test_the_ablation_plan_names_every_row() -> None:
     assert [c.name for c in configurations(Settings())] == ["hybrid (default)"]
     no_sizes = configurations(Settings(rerank_model=None), ablation=True, chunk_sizes=())
     assert not any(c.ingest for c in no_sizes)
+
+
+def test_results_name_paths_from_the_repository_root() -> None:
+    """Committed results carry no machine's folders: inside the checkout or beside it (the
+    shared data folder), a path is written relative to the repository root."""
+    assert shown(ROOT / "eval" / "questions.jsonl") == "eval/questions.jsonl"
+    assert shown(ROOT.parent / "shared" / "data" / "qmsum" / "val") == "../shared/data/qmsum/val"
+    elsewhere = Path(ROOT.anchor) / "nowhere-near-the-checkout" / "q.jsonl"
+    assert shown(elsewhere) == str(elsewhere)  # elsewhere: as given
+    # A model given as a folder is named by its label, never by the folder's path.
+    plan = configurations(
+        Settings(rerank_model="/opt/ce/model"), ablation=True, embed_models=["/opt/st/model"]
+    )
+    assert not [c.description for c in plan if "/opt/" in c.description]
+    assert "embedder st" in {c.name for c in plan}
 
 
 def test_cli_forwards_eval_options(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

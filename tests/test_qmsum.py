@@ -11,29 +11,21 @@ import numpy as np
 import pytest
 from tqdm import tqdm
 
-from eval.qmsum import (
-    RERANK_ENV,
-    Chunking,
-    Query,
+from eval.qmsum.benchmark import main
+from eval.qmsum.data import Query, clean, load_dataset, load_meeting
+from eval.qmsum.index import Chunking, build_index, chunk_meeting, embed_unique, meeting_source
+from eval.qmsum.metrics import (
+    QueryResult,
     aggregate,
-    build_index,
-    chunk_meeting,
-    clean,
     compare,
-    embed_unique,
-    evaluate,
     first_relevant_rank,
-    load_dataset,
-    load_meeting,
-    main,
-    make_searcher,
-    meeting_source,
     paired_difference,
-    ranked_rows,
     score_query,
     turn_recall,
 )
+from eval.qmsum.runner import RERANK_ENV, evaluate, make_searcher, ranked_rows, rerank_skipped
 from ingest.embedder import Embedder
+from retrieval import Settings
 
 PRODUCT = {
     "topic_list": [],
@@ -130,7 +122,7 @@ def test_loader_reads_inclusive_string_spans_and_counts_skipped(tmp_path: Path) 
     battery = meeting.queries[1]
     assert battery.spans == ((2, 3), (5, 5))
     assert battery.gold == {3, 5}  # turn 2 is in the span but has no words
-    assert [s["reason"] for s in skipped] == [
+    assert [s.reason for s in skipped] == [
         "no evidence spans",
         "evidence turns hold no words",
         "span outside the transcript",
@@ -227,9 +219,10 @@ def test_paired_difference_and_rank_comparison() -> None:
     shifted = paired_difference([0.6, 1.0, 0.2], [0.5, 0.9, 0.1])
     assert shifted["mean"] == pytest.approx(0.1) and shifted["low"] == pytest.approx(0.1)
 
-    def rows(ranks: list[int | None]) -> list[dict[str, Any]]:
+    def rows(ranks: list[int | None]) -> list[QueryResult]:
         return [
-            {"rank": r, "metrics": {"mrr@10": 1 / r if r else 0.0, "recall@10": 0.0}} for r in ranks
+            QueryResult("M#0", "Product", r, {"mrr@10": 1 / r if r else 0.0, "recall@10": 0.0})
+            for r in ranks
         ]
 
     out = compare({"hybrid": rows([1, 2, None]), "bm25": rows([2, 2, 3]), "dense": rows([1] * 3)})
@@ -250,8 +243,11 @@ class LongestFirst:
 
 @pytest.mark.slow
 def test_hybrid_rerank_configuration_runs_through_searcher(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # `Searcher.from_settings` loads the reranker that the settings name: here, the stand-in.
+    monkeypatch.setattr("retrieval.retriever.load_reranker", lambda path: LongestFirst())
+    settings = Settings(rerank_model="longest-first")
     meeting, _ = load_meeting(write(tmp_path, {"covid_99": COMMITTEE}) / "covid_99.json")
     source = meeting_source(meeting)
     chunking = Chunking("turns")
@@ -259,15 +255,33 @@ def test_hybrid_rerank_configuration_runs_through_searcher(
     vectors = embed_unique(embedder, [c.text for c in chunks])
     index = build_index(embedder, [source], chunks, windows, vectors, chunking)
     qvecs = {q.id: embedder.embed_query(q.text) for q in meeting.queries}
-    searcher = make_searcher(index, embedder, "hybrid+rerank", LongestFirst())
+    searcher = make_searcher(index, embedder, "hybrid+rerank", settings)
+    assert isinstance(searcher.reranker, LongestFirst)
     for q in meeting.queries:
         rows = ranked_rows(index, searcher, q, qvecs[q.id])
         lengths = [len(chunks[r].text) for r in rows]
         assert lengths == sorted(lengths, reverse=True)  # all 7 chunks are within the depth
+    # Every other mode ranks without it.
+    assert make_searcher(index, embedder, "hybrid", settings).reranker is None
     with tqdm(disable=True) as bar:
-        out = evaluate(
-            index, embedder, ["hybrid+rerank"], meeting.queries, qvecs, bar, LongestFirst()
-        )
+        out = evaluate(index, embedder, ["hybrid+rerank"], meeting.queries, qvecs, bar, settings)
     assert len(out["hybrid+rerank"]) == len(meeting.queries)
     with pytest.raises(ValueError, match="needs a reranker"):
-        make_searcher(index, embedder, "hybrid+rerank")
+        make_searcher(index, embedder, "hybrid+rerank", Settings(rerank_model=None))
+
+
+@pytest.mark.slow
+def test_a_reranker_that_does_not_load_skips_its_row(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = Settings(rerank_model=str(tmp_path / "no-cross-encoder"))
+    assert rerank_skipped(embedder, missing) == (
+        f"skipped: No cross-encoder model folder at {tmp_path / 'no-cross-encoder'}. Point "
+        "WEBINAR_RAG_RERANK_MODEL at a sentence-transformers CrossEncoder folder, or unset it "
+        "to rank without a reranker."
+    )
+    assert rerank_skipped(embedder, Settings(rerank_model=None)) == (
+        f"skipped: no cross-encoder model configured ({RERANK_ENV})"
+    )
+    monkeypatch.setattr("retrieval.retriever.load_reranker", lambda path: LongestFirst())
+    assert rerank_skipped(embedder, Settings(rerank_model="longest-first")) is None

@@ -25,7 +25,7 @@ from transcript_files import (
     spoken,
 )
 
-from eval.qmsum import clean
+from eval.qmsum.data import clean
 from ingest import TranscriptFormatError, parse_transcript
 from ingest.readers import NO_SPEAKERS, READERS, Document, read_document, reader_for
 from ingest.readers.segments import clean_qmsum, qmsum_marks

@@ -1,0 +1,24 @@
+"""Where the evaluation's inputs are, and how committed results name them.
+
+Results are committed, so they name files relative to the repository root: the same on every
+machine, with no virtualenv, home or checkout folder in them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SET = ROOT / "eval" / "questions.jsonl"
+# QMSum's val split, in the data folder shared beside the checkout.
+QMSUM_VAL = ROOT.parent / "shared" / "data" / "qmsum" / "val"
+
+
+def shown(path: Path | str) -> str:
+    """`path` relative to the repository root when it lies in it or beside it
+    (`eval/questions.jsonl`, `../shared/data/qmsum/val`); anywhere else, as given."""
+    resolved = Path(path).resolve()
+    if not resolved.is_relative_to(ROOT.parent):
+        return str(path)
+    return Path(os.path.relpath(resolved, ROOT)).as_posix()
