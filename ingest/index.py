@@ -1,5 +1,6 @@
 """The index folder: FAISS vectors plus JSON, written atomically (see `ingest.folder`), never
-pickled.
+pickled. (Near 300 lines: the in-memory index and its on-disk format change together, so they
+stay in one file.)
 
 index.faiss      chunk vectors (normalised, inner product)
 sentences.faiss  sentence vectors, for picking the sentence that answers
@@ -22,7 +23,7 @@ import numpy as np
 
 from ingest import folder
 from ingest.chunks import Chunk, Sentence
-from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound, UnknownDocument
 from ingest.lexical import LexicalIndex
 from ingest.turns import Turn
 
@@ -201,6 +202,18 @@ class Index:
         except (ValueError, TypeError) as exc:
             raise IndexCorrupt(f"The manifest at {file} is unreadable ({exc}).") from exc
 
+    def document_named(self, name: str) -> str:
+        """A document named by its file name, file stem or title (any case) -> its file name."""
+        wanted = " ".join(name.split()).casefold()
+        for source in self.sources.values():
+            names = (source.name, Path(source.name).stem, source.title)
+            if wanted in {" ".join(n.split()).casefold() for n in names if n}:
+                return source.name
+        raise UnknownDocument(
+            f"No document matches {name!r}. Use a file name or title from: "
+            f"{'; '.join(self.sources)}."
+        )
+
     @staticmethod
     def stamp_of(path: Path) -> tuple[int, int] | None:
         """Identifies one written index: its manifest file's inode and modification time (a
@@ -267,15 +280,7 @@ def _read_chunks(path: Path) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
 
 
 def _source_record(source: Source) -> dict[str, Any]:
-    return {
-        "name": source.name,
-        "sha256": source.sha256,
-        "title": source.title,
-        "format": source.format,
-        "path": source.path,
-        "text": source.text,
-        "turns": [asdict(t) for t in source.turns],
-    }
+    return asdict(source)
 
 
 def _read_source(record: dict[str, Any]) -> Source:
@@ -290,12 +295,4 @@ def _read_source(record: dict[str, Any]) -> Source:
         )
         for t in record["turns"]
     )
-    return Source(
-        record["name"],
-        record["sha256"],
-        record["text"],
-        turns,
-        title=record["title"],
-        format=record["format"],
-        path=record["path"],
-    )
+    return Source(**{**record, "turns": turns})

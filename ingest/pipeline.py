@@ -23,45 +23,9 @@ from ingest.identities import unify_speakers
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
 from ingest.lock import IndexLock
 from ingest.readers import READERS_VERSION, read_document
+from ingest.report import FileReport, IngestReport, Stages, summarise
 from ingest.settings import IngestSettings
 from ingest.vectors import DocumentVectors, build_index, embed_documents
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """What ingest did with one file."""
-
-    name: str
-    status: str  # "new", "changed", "unchanged", "removed" or "failed"
-    format: str | None = None
-    speakers: int = 0
-    turns: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    encoding: str | None = None
-    notes: tuple[str, ...] = ()
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    index_dir: Path
-    files: tuple[FileReport, ...]
-    n_turns: int
-    n_chunks: int
-    seconds: float
-    up_to_date: bool  # nothing changed, so nothing was written
-    # Where the time went: "read" (files, parsing), "model" (loading it), "embed", "write".
-    stages: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        """The documents the index holds."""
-        return tuple(f.name for f in self.files if f.status in ("new", "changed", "unchanged"))
-
-    @property
-    def failed(self) -> tuple[FileReport, ...]:
-        return tuple(f for f in self.files if f.status == "failed")
 
 
 @dataclass
@@ -87,7 +51,7 @@ def ingest(
     ingest of the same index. The previous index survives any error."""
     settings = settings or IngestSettings()
     began = time.perf_counter()
-    clock = _Stages()
+    clock = Stages()
     files, skipped = find_transcripts(paths or [settings.corpus])
     folder.check_target(settings.index_dir)
     model = embedder.name if embedder else model_name(Path(settings.model_path))
@@ -100,7 +64,7 @@ def ingest(
         documents = _read(plan, format)
         clock.lap("read")
         if not documents and existing is not None and set(plan.keep) == set(existing.sources):
-            return _report(settings, plan.reports, existing, began, stages=clock.times)
+            return summarise(settings, plan.reports, existing, began, stages=clock.times)
         if not documents and not plan.keep:
             failed = [r for r in plan.reports if r.error]
             raise TranscriptFormatError(
@@ -133,7 +97,7 @@ def ingest(
         index.save(settings.index_dir)
         clock.lap("write")
         reports = [_done(r, new) for r in plan.reports]
-        return _report(settings, reports, index, began, written=True, stages=clock.times)
+        return summarise(settings, reports, index, began, written=True, stages=clock.times)
 
 
 def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]) -> Index | None:
@@ -233,38 +197,6 @@ def _done(report: FileReport, new: dict[str, DocumentVectors]) -> FileReport:
     )
 
 
-def _report(
-    settings: IngestSettings,
-    reports: list[FileReport],
-    index: Index,
-    began: float,
-    written: bool = False,
-    stages: dict[str, float] | None = None,
-) -> IngestReport:
-    return IngestReport(
-        settings.index_dir,
-        tuple(sorted(reports, key=lambda r: r.name)),
-        sum(len(s.turns) for s in index.sources.values()),
-        len(index.chunks),
-        time.perf_counter() - began,
-        up_to_date=not written,
-        stages=stages or {},
-    )
-
-
-class _Stages:
-    """Seconds per stage of one ingest, each lap timed from the end of the one before."""
-
-    def __init__(self) -> None:
-        self.times: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.times[stage] = round(self.times.get(stage, 0.0) + now - self._last, 3)
-        self._last = now
-
-
 def remove_documents(
     names: Sequence[str], settings: IngestSettings | None = None, *, wait: float = 0.0
 ) -> IngestReport:
@@ -301,4 +233,4 @@ def remove_documents(
         )
         smaller = build_index(kept, manifest)
         smaller.save(settings.index_dir)
-        return _report(settings, reports, smaller, began, written=True)
+        return summarise(settings, reports, smaller, began, written=True)
