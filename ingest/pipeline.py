@@ -21,6 +21,7 @@ from ingest.embedder import Embedder, load_embedder, model_name
 from ingest.errors import IndexFolderError, TranscriptFormatError, UnknownDocument
 from ingest.identities import unify_speakers
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
+from ingest.lexical import STEMMER
 from ingest.lock import IndexLock
 from ingest.readers import READERS_VERSION, read_document
 from ingest.report import FileReport, IngestReport, Stages, summarise
@@ -55,7 +56,7 @@ def ingest(
     files, skipped = find_transcripts(paths or [settings.corpus])
     folder.check_target(settings.index_dir)
     model = embedder.name if embedder else model_name(Path(settings.model_path))
-    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION}
+    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
         existing = None if rebuild else _compatible(settings, model, chunker)
