@@ -160,16 +160,23 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
                     files = gr.File(
                         label="Add transcripts: drop files here or click to choose",
                         file_count="multiple",
+                        height=150,
                         elem_id="wr-upload",
                     )
                     replace = gr.Checkbox(
                         False, label="Replace documents of the same name", elem_id="wr-replace"
                     )
-                    pick = gr.CheckboxGroup(
-                        remove_choices(assistant), label="Documents", elem_id="wr-pick"
-                    )
-                    remove = gr.Button("Remove the ticked documents", elem_id="wr-remove")
                 status = gr.HTML(elem_id="wr-status")
+                with gr.Group(visible=allow_changes):
+                    pick = gr.CheckboxGroup(
+                        remove_choices(assistant), label="Remove documents", elem_id="wr-pick"
+                    )
+                    remove = gr.Button(
+                        "Remove the ticked documents",
+                        variant="stop",
+                        size="sm",
+                        elem_id="wr-remove",
+                    )
 
         private: dict[str, Any] = {"api_visibility": "private"}
         busy: dict[str, Any] = {"concurrency_id": "assistant", "concurrency_limit": CONCURRENCY}

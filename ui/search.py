@@ -63,11 +63,13 @@ class Search:
 
 
 def hits_html(hits: list[Hit]) -> str:
-    """One escaped card per passage: rank, who, when or where, affiliation, document, score."""
+    """One escaped card per passage: rank, who, when or where, affiliation and score, then
+    the document's title and the passage."""
     cards = "".join(
         f'<div class="wr-hit"><div class="wr-card-head"><span class="wr-n">{rank}</span>'
-        f"{byline(h.chunk.speaker, h.chunk.affiliation, h.place.where, h.place.document)}"
+        f"{byline(h.chunk.speaker, h.chunk.affiliation, h.place.where)}"
         f'<span class="wr-score" title="similarity">{h.score:.3f}</span></div>'
+        f'<div class="wr-hit-doc">{text_html(h.place.document)}</div>'
         f'<div class="wr-passage-text">{text_html(h.chunk.text)}</div></div>'
         for rank, h in enumerate(hits, start=1)
     )
