@@ -234,3 +234,16 @@ def test_uploaded_document_is_listed_filtered_and_cited_with_its_time(
     expect(card.locator(".wr-where")).to_have_text("[1:05]")
     expect(card.locator(".wr-doc")).to_have_text("volcanoes")
     shot(page, "8-document-filter")
+
+
+def test_example_questions_come_from_the_corpus_and_fill_the_box(page: Page) -> None:
+    example = page.locator("#wr-examples").get_by_text(re.compile(r"^What did ")).first
+    example.scroll_into_view_if_needed()
+    said = example.inner_text().strip()
+    assert re.fullmatch(r"What did .+ say about .+\?", said)
+    example.click()
+    box = page.locator("#wr-question textarea")
+    expect(box).to_have_value(said)
+    box.press("Enter")
+    expect(page.locator("#wr-chat .wr-card").first).to_be_visible()
+    shot(page, "9-example")

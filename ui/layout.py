@@ -69,6 +69,25 @@ def index_views(assistant: Assistant, *filters: str | None) -> tuple[Any, ...]:
     )
 
 
+def filter_row(
+    assistant: Assistant, prefix: str, most: int
+) -> tuple[gr.Dropdown, gr.Dropdown, gr.Slider]:
+    """Whose words, which document, how many passages: the same row in the ask and search
+    tabs (element ids `{prefix}speaker`, `{prefix}document`)."""
+    with gr.Row(elem_id=f"{prefix}options"):
+        speaker = gr.Dropdown(
+            speaker_choices(assistant),
+            value=ALL,
+            label="Only the words of",
+            elem_id=f"{prefix}speaker",
+        )
+        document = gr.Dropdown(
+            document_choices(assistant), value=ALL, label="Only in", elem_id=f"{prefix}document"
+        )
+        k = gr.Slider(1, most, value=assistant.settings.top_k, step=1, label="Passages")
+    return speaker, document, k
+
+
 def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
     """The UI around one loaded assistant; `app.launch()` serves it with THEME and CSS.
     `allow_changes` turns on uploading and removing documents: off unless the server says
@@ -80,7 +99,6 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
         ("Offline: quotes from the transcripts", "extractive"),
         (f"LLM: {llm.model}", "llm"),
     ]
-    speakers, documents = speaker_choices(assistant), document_choices(assistant)
     examples = example_questions(assistant.index)
 
     with gr.Blocks(title="Ask the transcripts", analytics_enabled=False) as demo:
@@ -106,16 +124,7 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
                         elem_id="wr-question",
                         autofocus=True,
                     )
-                    with gr.Row(elem_id="wr-options"):
-                        speaker = gr.Dropdown(
-                            speakers, value=ALL, label="Only the words of", elem_id="wr-speaker"
-                        )
-                        document = gr.Dropdown(
-                            documents, value=ALL, label="Only in", elem_id="wr-document"
-                        )
-                        k = gr.Slider(
-                            1, 10, value=assistant.settings.top_k, step=1, label="Passages"
-                        )
+                    speaker, document, k = filter_row(assistant, "wr-", most=10)
                     backend = gr.Radio(
                         backends,
                         value="llm" if assistant.uses_llm() else "extractive",
@@ -123,7 +132,15 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
                         visible=llm.configured,
                         elem_id="wr-backend",
                     )
-                    shown = gr.Examples(examples, inputs=[question], label="Examples")
+                    # a Dataset, not gr.Examples: its samples change with the index, and
+                    # gr.Examples only fills in the inputs its first samples had
+                    shown = gr.Dataset(
+                        components=[question],
+                        samples=[[q] for q in examples],
+                        label="Examples",
+                        layout="table",
+                        elem_id="wr-examples",
+                    )
                 with gr.Column(scale=2, min_width=320):
                     opened = gr.Radio(
                         [],
@@ -140,16 +157,9 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
                     submit_btn="Search",
                     elem_id="wr-search-query",
                 )
-                with gr.Row():
-                    search_speaker = gr.Dropdown(
-                        speakers, value=ALL, label="Only the words of", elem_id="wr-search-speaker"
-                    )
-                    search_document = gr.Dropdown(
-                        documents, value=ALL, label="Only in", elem_id="wr-search-document"
-                    )
-                    search_k = gr.Slider(
-                        1, 20, value=assistant.settings.top_k, step=1, label="Passages"
-                    )
+                search_speaker, search_document, search_k = filter_row(
+                    assistant, "wr-search-", most=20
+                )
                 hits = gr.HTML(elem_id="wr-hits")
             with gr.Tab("Documents", id="documents"):
                 listing = gr.HTML(
@@ -182,7 +192,7 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
         busy: dict[str, Any] = {"concurrency_id": "assistant", "concurrency_limit": CONCURRENCY}
         changes: dict[str, Any] = {"concurrency_id": "corpus", "concurrency_limit": 1}
         filters = [speaker, document, search_speaker, search_document]
-        views = [header, *filters, shown.dataset, listing, pick]
+        views = [header, *filters, shown, listing, pick]
 
         def refresh(*values: str | None) -> tuple[Any, ...]:
             return index_views(live(), *values)
@@ -194,6 +204,7 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
             **busy,
             **private,
         )
+        shown.click(lambda sample: sample[0], shown, question, **private)
         opened.select(chat.open_citation, [opened, cited], passage, **private)
         chatbot.select(chat.pick_message, [cited], [opened, passage], **private)
         chatbot.clear(
