@@ -483,3 +483,17 @@ def test_serve_says_when_the_port_is_taken(
     err = capsys.readouterr().err
     assert err.startswith(f"webinar-rag: error: Cannot serve on 127.0.0.1:{port}")
     assert len(err.splitlines()) == 1
+
+
+def test_a_refusal_under_filters_names_them(assistant: Assistant) -> None:
+    title = assistant.index.sources[SOURCE].label
+    notice = filters.filtered_notice
+    assert notice(assistant, filters.ALL, filters.ALL) == notice(assistant, None, "") == ""
+    assert notice(assistant, "Makiko Tsuda", None).startswith(
+        "Only the words of Makiko Tsuda were searched; choose All speakers"
+    )
+    assert notice(assistant, DOCUMENT, None).startswith("Only the text no one speaks was searched")
+    assert notice(assistant, None, SOURCE).startswith(f"Only “{title}” was searched")
+    assert notice(assistant, DOCUMENT, SOURCE).startswith(
+        f"Only the text no one speaks in “{title}” was searched; choose All speakers and All"
+    )

@@ -3,7 +3,7 @@
 Changes run one at a time (a lock here, and the ingest lock against a `webinar-rag ingest`
 beside the server, waited for up to `WAIT` seconds). An upload is saved into the corpus folder
 (`ui.uploads`), then the whole folder is ingested: unchanged documents are reused, and an
-upload that cannot be read is taken out again, so the folder holds only what the index holds.
+upload that cannot be read is taken out again (an upload ends up in the index, or nowhere).
 Changes are refused, here and not only in the page, when the server does not allow them.
 """
 

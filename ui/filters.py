@@ -60,19 +60,16 @@ def api_options(speaker: str | None, document: str | None, k: int | None) -> dic
 
 def filtered_notice(assistant: Assistant, speaker: str | None, document: str | None) -> str:
     """What a refusal under a filter says: which filter narrowed the search, and the way out."""
-    who = chosen(speaker)
-    doc = chosen(document)
-    if who == DOCUMENT:
-        who = "the text no speaker says"
+    who, doc = chosen(speaker), chosen(document)
     if doc is not None:
         doc = f"“{assistant.index.sources[assistant.document(doc)].label}”"
-    if who and doc:
-        return (
-            f"Only the words of {who} in {doc} were searched; choose All speakers and "
-            "All documents to search everything."
-        )
-    if who:
-        return f"Only the words of {who} were searched; choose All speakers to search everyone."
-    if doc:
-        return f"Only {doc} was searched; choose All documents to search them all."
-    return ""
+    if who is None:
+        return f"Only {doc} was searched; choose All documents to search them all." if doc else ""
+    words = "the text no one speaks was" if who == DOCUMENT else f"the words of {who} were"
+    if doc is None:
+        return f"Only {words} searched; choose All speakers to search everyone."
+    subject, verb = words.rsplit(" ", 1)
+    return (
+        f"Only {subject} in {doc} {verb} searched; choose All speakers and All documents "
+        "to search everything."
+    )
