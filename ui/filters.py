@@ -62,7 +62,7 @@ def filtered_notice(assistant: Assistant, speaker: str | None, document: str | N
     """What a refusal under a filter says: which filter narrowed the search, and the way out."""
     who, doc = chosen(speaker), chosen(document)
     if doc is not None:
-        doc = f"“{assistant.index.sources[assistant.document(doc)].label}”"
+        doc = f"“{assistant.index.sources[assistant.index.document_named(doc)].label}”"
     if who is None:
         return f"Only {doc} was searched; choose All documents to search them all." if doc else ""
     words = "the text no one speaks was" if who == DOCUMENT else f"the words of {who} were"
