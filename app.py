@@ -88,11 +88,17 @@ def launch(
     return url
 
 
-def serve(host: str | None = None, port: int | None = None, index: Path | None = None) -> int:
-    """`webinar-rag serve`: load once, then serve until Ctrl-C."""
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    index: Path | None = None,
+    corpus: Path | None = None,
+) -> int:
+    """`webinar-rag serve`: load once, then serve until Ctrl-C. Uploaded transcripts go to
+    `corpus` (default: WEBINAR_RAG_CORPUS or corpus/), which is ingested into `index`."""
     host, number = address(host, port)
     auth = auth_from_env()
-    settings = Settings().at_index(index)
+    settings = Settings().at_index(index).at_corpus(corpus)
     changes = allows_changes(host, auth)
     if not changes:
         print(
@@ -137,13 +143,14 @@ def parser(prog: str = "app.py") -> argparse.ArgumentParser:
     p.add_argument("--host", help=f"address to bind (env WEBINAR_RAG_HOST, default {DEFAULT_HOST})")
     p.add_argument("--port", type=int, help=f"port (env WEBINAR_RAG_PORT, default {DEFAULT_PORT})")
     p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.add_argument("--corpus", type=Path, help="where uploaded transcripts go (default corpus/)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return serve(args.host, args.port, args.index)
+        return serve(args.host, args.port, args.index, args.corpus)
     except WebinarRagError as exc:
         print(f"webinar-rag: error: {exc}", file=sys.stderr)
         return 2

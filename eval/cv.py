@@ -86,8 +86,7 @@ class Tuner:
         self.questions = list(questions)
         self.score = score
         retrieved = [
-            assistant.retrieve(assistant.understand(Request(q["question"])))
-            for q in self.questions
+            assistant.retrieve(assistant.understand(Request(q["question"]))) for q in self.questions
         ]
         self.drafts: dict[tuple[float, float, float], list[Answer]] = {}
         for w in grid or weight_grid():
@@ -95,9 +94,7 @@ class Tuner:
                 semantic_weight=w[0], passage_weight=w[1], lexical_weight=w[2],
                 refusal_threshold=-1.0,
             )  # fmt: skip
-            self.drafts[w] = [
-                _answer(open_assistant, query) for query in retrieved
-            ]
+            self.drafts[w] = [_answer(open_assistant, query) for query in retrieved]
 
     def answers(self, params: Params, rows: Sequence[int]) -> list[tuple[Record, Record]]:
         """The (question, answer) pairs of some questions under some numbers."""

@@ -18,7 +18,12 @@ from pathlib import Path
 from ingest import folder
 from ingest.corpus import find_transcripts
 from ingest.embedder import Embedder, load_embedder, model_name
-from ingest.errors import IndexFolderError, TranscriptFormatError, UnknownDocument
+from ingest.errors import (
+    CorpusNotFound,
+    IndexFolderError,
+    TranscriptFormatError,
+    UnknownDocument,
+)
 from ingest.identities import unify_speakers
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
 from ingest.lexical import STEMMER
@@ -32,7 +37,9 @@ from ingest.vectors import DocumentVectors, build_index, embed_documents
 @dataclass
 class _Plan:
     keep: dict[str, Source] = field(default_factory=dict)  # unchanged: reuse
-    read: dict[str, tuple[Path, bytes, str]] = field(default_factory=dict)  # path, data, status
+    # to read: path, bytes, "new" or "changed", and the format asked for (None: detect)
+    read: dict[str, tuple[Path, bytes, str, str | None]] = field(default_factory=dict)
+    previous: dict[str, Source] = field(default_factory=dict)  # kept if its new version fails
     reports: list[FileReport] = field(default_factory=list)
 
 
@@ -62,7 +69,7 @@ def ingest(
         existing = None if rebuild else _compatible(settings, model, chunker)
         plan = _plan(files, existing, format)
         plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
-        documents = _read(plan, format)
+        documents = _read(plan)
         clock.lap("read")
         if not documents and existing is not None and set(plan.keep) == set(existing.sources):
             return summarise(settings, plan.reports, existing, began, stages=clock.times)
@@ -122,6 +129,9 @@ def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> 
     whose files are elsewhere (re-read if they changed, dropped if they are gone)."""
     plan = _Plan()
     known = dict(existing.sources) if existing else {}
+    chunks: dict[str, int] = {}
+    for c in existing.chunks if existing else ():
+        chunks[c.source] = chunks.get(c.source, 0) + 1
     given = {f.name: f for f in files}
     others = [Path(s.path) for name, s in known.items() if name not in given and s.path is not None]
     for path in [*files, *others]:
@@ -142,25 +152,38 @@ def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> 
         wanted = format if path in files else None
         if old is not None and old.sha256 == digest and wanted in (None, old.format):
             plan.keep[name] = old
-            plan.reports.append(FileReport(name, "unchanged", old.format))
+            plan.reports.append(
+                FileReport(
+                    name,
+                    "unchanged",
+                    old.format,
+                    speakers=len({t.speaker for t in old.turns if t.speaker}),
+                    turns=len(old.turns),
+                    chunks=chunks.get(name, 0),
+                )
+            )
         else:
-            plan.read[name] = (path, data, "new" if old is None else "changed")
+            plan.read[name] = (path, data, "new" if old is None else "changed", wanted)
+            if old is not None:
+                plan.previous[name] = old
     for name, old in known.items():
         if name not in given and old.path is None:
             plan.keep[name] = old  # an index made before documents knew their files
     return plan
 
 
-def _read(plan: _Plan, format: str | None) -> list[Source]:
+def _read(plan: _Plan) -> list[Source]:
     """The documents to embed; a file that cannot be read is reported, and its previous
     version, if any, is kept."""
     documents = []
-    for name, (path, data, status) in plan.read.items():
+    for name, (path, data, status, format) in plan.read.items():
         began = time.perf_counter()
         try:
             doc = read_document(path, format=format, data=data)
         except TranscriptFormatError as exc:
             plan.reports.append(FileReport(name, "failed", error=str(exc)))
+            if name in plan.previous:
+                plan.keep[name] = plan.previous[name]
             continue
         turns = unify_speakers(doc.turns)
         source = Source(
@@ -214,6 +237,11 @@ def remove_documents(
             raise UnknownDocument(
                 f"No document named {missing[0]!r} in the index at {settings.index_dir}. "
                 f"Documents: {', '.join(index.sources)}."
+            )
+        if set(index.sources) <= set(names):
+            raise CorpusNotFound(
+                "Removing every document would leave an empty index. Add another transcript "
+                f"first, or delete the folder {settings.index_dir} to start over."
             )
         corpus = settings.corpus.resolve()
         reports = []

@@ -133,8 +133,7 @@ class Assistant:
         question = str(request.question).strip()
         if not question:
             raise EmptyQuestion(
-                "The question is empty. Ask something, e.g. "
-                '`webinar-rag ask "What does Japan\'s AI bill enforce?"`.'
+                'The question is empty. Ask something, e.g. `webinar-rag ask "Who decided it?"`.'
             )
         began = time.perf_counter()
         explicit = bool(request.speaker)
@@ -218,13 +217,13 @@ class Assistant:
             return replace(
                 extractive,
                 notice=f"The LLM could not answer ({reply.error}); "
-                "this is the offline answer quoted from the transcript.",
+                "this is the offline answer quoted from the transcripts.",
             )
         if is_refusal(reply.text):
             return replace(
                 extractive,
                 notice="The LLM found no answer in the passages; "
-                "these are the closest quotes from the transcript.",
+                "these are the closest quotes from the transcripts.",
             )
         verified = self.verifier.verify(
             reply.text, extractive.contexts[: self.settings.llm_passages], extractive.question
@@ -240,7 +239,7 @@ class Assistant:
         if verified.removed:
             notice = (
                 f"{len(verified.removed)} claim(s) of the LLM were removed: no passage "
-                "of the transcript supports them."
+                "of the transcripts supports them."
             )
         return replace(
             extractive,

@@ -130,3 +130,9 @@ class Settings:
         if index_dir is None:
             return self
         return replace(self, ingest=replace(self.ingest, index_dir=Path(index_dir)))
+
+    def at_corpus(self, corpus: Path | None) -> Settings:
+        """These settings with another corpus folder (`--corpus`); unchanged for None."""
+        if corpus is None:
+            return self
+        return replace(self, ingest=replace(self.ingest, corpus=Path(corpus)))

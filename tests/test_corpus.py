@@ -17,6 +17,7 @@ from conftest import ROOT
 
 import cli
 from ingest import (
+    CorpusNotFound,
     Embedder,
     Index,
     IndexBusy,
@@ -208,3 +209,21 @@ def test_cli_corpus_commands(
 
     assert cli.main(["corpus", "remove", "nothing.txt", "--index", index]) == 2
     assert "No document named 'nothing.txt'" in capsys.readouterr().err
+
+
+def test_a_changed_file_that_no_longer_reads_keeps_its_previous_version(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = corpus(tmp_path, review_vtt=VTT, wind_txt=LOG)
+    settings = settings_for(tmp_path, folder)
+    ingest(None, settings, embedder=embedder)
+    (folder / "review.vtt").write_bytes(b"\x00\x01 not captions any more")
+    report = ingest(None, settings, embedder=embedder)
+    assert [f.name for f in report.failed] == ["review.vtt"]
+    assert report.up_to_date  # nothing to write: the old version stays
+    unchanged = {f.name: f for f in report.files}["wind.txt"]
+    assert (unchanged.status, unchanged.speakers, unchanged.turns) == ("unchanged", 3, 5)
+    assert unchanged.chunks > 0
+    assert set(Index.load(settings.index_dir).sources) == {"review.vtt", "wind.txt"}
+    with pytest.raises(CorpusNotFound, match="empty index"):
+        remove_documents(["review.vtt", "wind.txt"], settings)

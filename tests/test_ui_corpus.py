@@ -178,8 +178,8 @@ def test_an_unreadable_upload_is_not_kept_and_what_it_replaced_comes_back(
 
     folder = Path(small.settings.ingest.corpus)
     empty = uploaded(tmp_path, "standup.txt", "")
-    *_, alone = statuses(corpus, [empty], replace=True)  # nothing left to index: no change
-    assert "Nothing was added: standup.txt is empty" in alone
+    *_, alone = statuses(corpus, [empty], replace=True)
+    assert "<b>standup.txt</b> could not be read" in alone  # the old version is kept
     assert (folder / "standup.txt").read_text(encoding="utf-8") == STANDUP
 
     statuses(corpus, [uploaded(tmp_path, "volcanoes.vtt", VOLCANOES)])

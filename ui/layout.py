@@ -12,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 
+from ingest import TRANSCRIPT_SUFFIXES
 from retrieval import Assistant
 from ui.chat import Chat
 from ui.corpus import OFF, Corpus, documents_html, remove_choices
@@ -170,6 +171,7 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
                     files = gr.File(
                         label="Add transcripts: drop files here or click to choose",
                         file_count="multiple",
+                        file_types=list(TRANSCRIPT_SUFFIXES),
                         height=150,
                         elem_id="wr-upload",
                     )
