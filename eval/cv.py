@@ -1,8 +1,9 @@
 """Cross-validated tuning: every number tuned on the development questions is scored on other
 questions than those it was chosen on.
 
-The tuned numbers are the extractive answerer's three sentence-scoring weights and the refusal
-threshold. Questions are split into folds by group, so that paraphrases of one question (they
+The tuned numbers are the extractive answerer's sentence-scoring weights (meaning, passage,
+words, and the bonus for holding the kind of answer asked for) and the refusal threshold.
+Questions are split into folds by group, so that paraphrases of one question (they
 share their gold evidence) never sit on both sides; for each fold the numbers are chosen on the
 other folds and the fold is answered with them. The held-out answers of all folds make the
 cross-validated figure, the one to quote; tuning and scoring on all questions gives the
@@ -18,11 +19,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import statistics
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from eval.metrics import Record, summarise
+import numpy as np
+from tqdm import tqdm
+
+from eval.metrics import Record, facts_covered, speakers_match, summarise
 from retrieval import REFUSAL, Answer, Assistant, Request
 
 FOLDS = 5
@@ -32,15 +37,23 @@ THRESHOLDS = [step / 100 for step in range(20, 81)]
 OBJECTIVE = ("fact_coverage", "speaker_attribution", "refusal_accuracy", "false_refusal")
 
 
+KIND_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2)
+Weights = tuple[float, float, float, float]  # semantic, passage, lexical, kind
+
+
 @dataclass(frozen=True)
 class Params:
     semantic_weight: float
     passage_weight: float
     lexical_weight: float
+    kind_weight: float
     refusal_threshold: float
 
-    def weights(self) -> tuple[float, float, float]:
-        return self.semantic_weight, self.passage_weight, self.lexical_weight
+    def weights(self) -> Weights:
+        return self.semantic_weight, self.passage_weight, self.lexical_weight, self.kind_weight
+
+    def settings(self) -> dict[str, float]:
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -63,38 +76,51 @@ def fold_of(group: str, folds: int = FOLDS) -> int:
     return int(hashlib.sha256(group.encode()).hexdigest(), 16) % folds
 
 
-def weight_grid(step: float = WEIGHT_STEP) -> list[tuple[float, float, float]]:
-    """Every (semantic, passage, lexical) on the simplex, in `step`s; semantic at least one."""
+def weight_grid(step: float = WEIGHT_STEP) -> list[Weights]:
+    """Every (semantic, passage, lexical) on the simplex, in `step`s, semantic at least one
+    step; each with every kind bonus of KIND_WEIGHTS."""
     n = round(1 / step)
     return [
-        (round(a * step, 3), round(b * step, 3), round((n - a - b) * step, 3))
+        (round(a * step, 3), round(b * step, 3), round((n - a - b) * step, 3), kind)
         for a, b in itertools.product(range(1, n + 1), range(n + 1))
         if a + b <= n
+        for kind in KIND_WEIGHTS
     ]
 
 
 class Tuner:
-    """Drafts of every question under every weight candidate, from one retrieval each."""
+    """Drafts of every question under every weight candidate, from one retrieval each; the
+    threshold only decides which drafts become refusals, so it is swept over arrays."""
 
     def __init__(
         self,
         assistant: Assistant,
         questions: Sequence[Record],
         score: Callable[[Sequence[tuple[Record, Record]]], dict[str, float]],
-        grid: Sequence[tuple[float, float, float]] | None = None,
+        grid: Sequence[Weights] | None = None,
     ) -> None:
         self.questions = list(questions)
         self.score = score
+        self.answerable = np.array([bool(q["answerable"]) for q in self.questions])
         retrieved = [
             assistant.retrieve(assistant.understand(Request(q["question"]))) for q in self.questions
         ]
-        self.drafts: dict[tuple[float, float, float], list[Answer]] = {}
-        for w in grid or weight_grid():
+        self.drafts: dict[Weights, list[Answer]] = {}
+        # per weights: (confidence, facts covered, speakers right) of each question's draft
+        self.marks: dict[Weights, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for w in tqdm(grid or weight_grid(), desc="cross-validation", file=sys.stderr):
             open_assistant = assistant.with_settings(
-                semantic_weight=w[0], passage_weight=w[1], lexical_weight=w[2],
-                refusal_threshold=-1.0,
+                semantic_weight=w[0], passage_weight=w[1], lexical_weight=w[2], kind_weight=w[3],
+                refusal_threshold=-1.0, foreign_refusal_threshold=-1.0,
             )  # fmt: skip
-            self.drafts[w] = [_answer(open_assistant, query) for query in retrieved]
+            drafts = [_answer(open_assistant, query) for query in retrieved]
+            self.drafts[w] = drafts
+            records = [d.to_dict() for d in drafts]
+            self.marks[w] = (
+                np.array([d.confidence for d in drafts]),
+                np.array([facts_covered(r, q) for r, q in zip(records, questions, strict=True)]),
+                np.array([speakers_match(r, q) for r, q in zip(records, questions, strict=True)]),
+            )
 
     def answers(self, params: Params, rows: Sequence[int]) -> list[tuple[Record, Record]]:
         """The (question, answer) pairs of some questions under some numbers."""
@@ -103,13 +129,26 @@ class Tuner:
 
     def best(self, rows: Sequence[int]) -> Params:
         """The numbers that maximise the objective on these questions (ties: the first)."""
+        idx = np.asarray(rows)
+        ok = self.answerable[idx]
+        thresholds = np.asarray(THRESHOLDS)[:, None]
         best: tuple[float, Params] | None = None
-        for weights in self.drafts:
-            for t in THRESHOLDS:
-                params = Params(*weights, t)
-                value = objective(self.score(self.answers(params, rows)))
-                if best is None or value > best[0] + 1e-12:
-                    best = (value, params)
+        for weights, (confidence, facts, speakers) in self.marks.items():
+            refused = confidence[idx][None, :] < thresholds  # thresholds x questions
+            parts = []
+            if ok.any():
+                answered = ~refused[:, ok]
+                parts += [
+                    (answered & facts[idx][ok]).mean(axis=1),
+                    (answered & speakers[idx][ok]).mean(axis=1),
+                    answered.mean(axis=1),  # 1 - false refusal
+                ]
+            if (~ok).any():
+                parts.append(refused[:, ~ok].mean(axis=1))
+            values = np.mean(parts, axis=0)
+            k = int(np.argmax(values))
+            if best is None or values[k] > best[0] + 1e-12:
+                best = (float(values[k]), Params(*weights, THRESHOLDS[k]))
         assert best is not None
         return best[1]
 
@@ -163,3 +202,41 @@ def _record(draft: Answer, threshold: float) -> Record:
     if draft.confidence < threshold:
         draft = replace(draft, text=REFUSAL, refused=True, citations=())
     return draft.to_dict()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m eval.cv [--questions FILE] [--index DIR]`: print the cross-validated and the
+    in-sample figures, and the numbers tuned on all questions."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from eval.runner import load_questions
+    from retrieval import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m eval.cv", description=main.__doc__)
+    parser.add_argument(
+        "--questions", type=Path, default=Path(__file__).with_name("questions.jsonl")
+    )
+    parser.add_argument("--index", type=Path)
+    args = parser.parse_args(argv)
+    assistant = Assistant.load(Settings(backend="extractive").at_index(args.index))
+    questions = load_questions(args.questions)
+    result = Tuner(assistant, questions, scorer(assistant)).cross_validate()
+    keys = [*OBJECTIVE, "hit@5", "answer_chars"]
+    print(
+        json.dumps(
+            {
+                "cross_validated": {k: round(result.cross_validated[k], 3) for k in keys},
+                "in_sample": {k: round(result.in_sample[k], 3) for k in keys},
+                "chosen": result.chosen.settings(),
+                "per_fold": [p.settings() for p in result.per_fold],
+            },
+            indent=1,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -27,7 +27,7 @@ from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound, UnknownDoc
 from ingest.lexical import LexicalIndex
 from ingest.turns import Turn
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 FILES = (
     "index.faiss",
     "sentences.faiss",
@@ -252,6 +252,7 @@ class Index:
                 s.end_char,
                 s.asks,
                 self.sentence_rows[(chunk.source, s.start_char, s.end_char)],
+                sorted(s.kinds),
             ]
             for s in chunk.sentences
         ]
@@ -270,8 +271,8 @@ def _read_chunks(path: Path) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
     rows: dict[int, tuple[str, int, int]] = {}
     for r in folder.read_jsonl(path):
         sentences = []
-        for start, end, asks, row in r["sentences"]:
-            sentences.append(Sentence(int(start), int(end), bool(asks)))
+        for start, end, asks, row, kinds in r["sentences"]:
+            sentences.append(Sentence(int(start), int(end), bool(asks), frozenset(kinds)))
             rows[int(row)] = (r["source"], int(start), int(end))
         chunks.append(Chunk(**{**r, "sentences": tuple(sentences)}))
     if sorted(rows) != list(range(len(rows))):

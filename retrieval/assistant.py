@@ -14,6 +14,7 @@ fallback when the LLM fails, and the judge of whether the transcript answers at 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import replace
@@ -34,6 +35,11 @@ from retrieval.types import DOCUMENT, Answer, Hit
 from retrieval.verify import CitationVerifier
 
 T = TypeVar("T")
+_WHO_DID_IT = re.compile(
+    r"^\W*(and\s+)?(who|whom)\s+(?!(is|was|are|were|did|does|do|has|had|will|would|can|could|"
+    r"should)\b)\w",
+    re.IGNORECASE,
+)
 
 
 class Assistant:
@@ -143,15 +149,16 @@ class Assistant:
             k=request.k or self.settings.top_k,
             use_llm=self.uses_llm(request.backend),
             explicit_speaker=explicit,
-            speakers=tuple(speakers or self.speakers.subjects(question)),
+            speakers=tuple(speakers or self._subjects(question)),
             documents=(self.index.document_named(request.document),) if request.document else (),
+            foreign=self.answerer.is_foreign(question),
             began=began,
         )
 
     def retrieve(self, query: Query) -> Query:
         """The k best passages of those speakers (of everyone, if the speakers the question
         names said nothing relevant)."""
-        vector = self.embedder.embed_query(query.question)
+        vector = self.embedder.embed_query(query.question, across_languages=query.foreign)
         speakers = list(query.speakers) or None
         documents = list(query.documents) or None
         hits = self.searcher.search(query.question, query.k, speakers, vector, documents)
@@ -280,6 +287,15 @@ class Assistant:
     def with_settings(self, **changes: Any) -> Assistant:
         """A copy with other query settings (same model and index), e.g. for a threshold sweep."""
         return Assistant(self.index, self.embedder, replace(self.settings, **changes))
+
+    def _subjects(self, question: str) -> list[str]:
+        """Whose words a question asks for. In "Who disagreed with Tsuda?" the answer is
+        someone else: a "who" that is itself the subject of the verb makes the speakers it
+        names topics, not the speakers to search (unlike "Who is Tsuda?", "Who did Tsuda
+        name?")."""
+        if _WHO_DID_IT.match(question):
+            return []
+        return self.speakers.subjects(question)
 
     def _resolve(self, speaker: str) -> str:
         resolved = self.speakers.resolve(speaker)

@@ -51,6 +51,7 @@ class Query:
     explicit_speaker: bool  # the speaker filter came from the caller, not from the question
     speakers: tuple[str, ...]  # whose words to search: full names, or DOCUMENT; () for all
     documents: tuple[str, ...]  # which documents (file names) to search; () for all
+    foreign: bool  # written mostly in a script the transcripts never use (see Settings)
     began: float  # time.perf_counter() when the question came in
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), compare=False)
     hits: tuple[Hit, ...] = ()
