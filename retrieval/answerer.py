@@ -117,17 +117,24 @@ class ExtractiveAnswerer:
                 scored.append(Scored(hit.chunk, sentence, total))
         return sorted(scored, key=lambda s: -s.score)
 
+    def threshold(self, query: Query) -> float:
+        """The refusal threshold for this question (its own for another script)."""
+        s = self.settings
+        return s.foreign_refusal_threshold if query.foreign else s.refusal_threshold
+
+    def sentence_scores(self, query: Query, ignore_words: str = "") -> dict[tuple[str, int], float]:
+        """(source, start) -> how well each sentence of the hits answers the question."""
+        return {
+            (s.chunk.source, s.sentence.start_char): s.score
+            for s in self.score(query, ignore_words)
+        }
+
     def answer(self, query: Query, ignore_words: str = "") -> Draft:
         """Quotes of the best sentences, each cited, or a refusal when even the best is weak."""
         expected = expect(query.question)
         scored = self.score(query, ignore_words, expected)
         best = scored[0].score if scored else 0.0
-        threshold = (
-            self.settings.foreign_refusal_threshold
-            if query.foreign
-            else self.settings.refusal_threshold
-        )
-        if best < threshold:
+        if best < self.threshold(query):
             return Draft(REFUSAL, True, (), best)
         several = about_several_speakers(query.question, query.speakers)
         chosen = choose(

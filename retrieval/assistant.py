@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar, Unpack
 
@@ -26,6 +26,7 @@ from ingest.embedder import Embedder, load_embedder
 from ingest.errors import EmptyQuestion, LLMError, UnknownSpeaker
 from ingest.index import Index
 from retrieval.answerer import ExtractiveAnswerer
+from retrieval.followups import Resolved, resolve
 from retrieval.llm import LLMClient, is_refusal
 from retrieval.query import Options, Query, Reply, Request
 from retrieval.retriever import Searcher, TranscriptRetriever
@@ -108,6 +109,7 @@ class Assistant:
                 inputs.get("k"),
                 backend,
                 inputs.get("document"),
+                inputs.get("history"),
             )
 
         return (
@@ -142,16 +144,20 @@ class Assistant:
                 'The question is empty. Ask something, e.g. `webinar-rag ask "Who decided it?"`.'
             )
         began = time.perf_counter()
+        use_llm = self.uses_llm(request.backend)
+        resolved = self._standalone(question, request.history or (), use_llm)
         explicit = bool(request.speaker)
         speakers = [self._resolve(request.speaker)] if request.speaker else []
+        document = request.document or resolved.document
         return Query(
-            question=question,
+            question=resolved.question,
+            asked=question,
             k=request.k or self.settings.top_k,
-            use_llm=self.uses_llm(request.backend),
+            use_llm=use_llm,
             explicit_speaker=explicit,
-            speakers=tuple(speakers or self._subjects(question)),
-            documents=(self.index.document_named(request.document),) if request.document else (),
-            foreign=self.answerer.is_foreign(question),
+            speakers=tuple(speakers or self._subjects(resolved.question)),
+            documents=(self.index.document_named(document),) if document else (),
+            foreign=self.answerer.is_foreign(resolved.question),
             began=began,
         )
 
@@ -172,7 +178,8 @@ class Assistant:
         began = time.perf_counter()
         draft = self.answerer.answer(query, self.speakers.cue_text(list(query.speakers)))
         answer = Answer(
-            question=query.question,
+            question=query.asked,
+            resolved=query.question if query.question != query.asked else None,
             text=draft.text,
             refused=draft.refused,
             citations=draft.citations,
@@ -212,14 +219,17 @@ class Assistant:
         answer = query.draft
         generate_ms = answer.timings_ms["generate"]
         if query.reply is not None:
-            answer = self._llm_answer(answer, query.reply)
+            answer = self._llm_answer(answer, query.reply, query)
             generate_ms = query.reply.ms
         total_ms = (time.perf_counter() - query.began) * 1000
         timings = {"retrieve": query.retrieve_ms, "generate": generate_ms, "total": total_ms}
         return replace(query, answer=replace(answer, timings_ms=timings))
 
-    def _llm_answer(self, extractive: Answer, reply: Reply) -> Answer:
-        """The LLM's answer if its citations verify; else the extractive one, with a notice."""
+    def _llm_answer(self, extractive: Answer, reply: Reply, query: Query) -> Answer:
+        """The LLM's answer if its citations verify and it answers the question as well as
+        the quotes do; else the extractive one, with a notice. The LLM never makes an answer
+        worse: claims off the question or repeated are dropped, and an answer whose evidence
+        scores under the quotes' keeps the quotes."""
         if reply.error or reply.text is None:
             return replace(
                 extractive,
@@ -232,15 +242,29 @@ class Assistant:
                 notice="The LLM found no answer in the passages; "
                 "these are the closest quotes from the transcripts.",
             )
+        scores = self.answerer.sentence_scores(query, self.speakers.cue_text(list(query.speakers)))
+        threshold = self.answerer.threshold(query)
         verified = self.verifier.verify(
-            reply.text, extractive.contexts[: self.settings.llm_passages], extractive.question
+            reply.text,
+            extractive.contexts[: self.settings.llm_passages],
+            query.question,
+            relevance=lambda source, start: scores.get((source, start), float("-inf")),
+            floor=threshold,
         )
         if not verified.citations:
             return replace(
                 extractive,
                 removed_claims=verified.removed,
                 notice="None of the LLM's claims could be verified against the "
-                "transcript; this is the offline answer quoted from it.",
+                "transcripts as answering the question; this is the offline answer.",
+            )
+        evidence = max(scores.get((c.source, c.start_char), 0.0) for c in verified.citations)
+        if evidence < extractive.confidence - self.settings.quote_margin:
+            return replace(
+                extractive,
+                removed_claims=verified.removed,
+                notice="The LLM's answer rested on passages that answer the question less "
+                "well than these quotes; these are the quotes.",
             )
         notice = None
         if verified.removed:
@@ -287,6 +311,20 @@ class Assistant:
     def with_settings(self, **changes: Any) -> Assistant:
         """A copy with other query settings (same model and index), e.g. for a threshold sweep."""
         return Assistant(self.index, self.embedder, replace(self.settings, **changes))
+
+    def _standalone(self, question: str, history: Sequence[Answer], use_llm: bool) -> Resolved:
+        """A follow-up as a question of its own: the LLM rewrites it when one is used (and
+        answers), else the offline reading of retrieval.followups."""
+        if not history:
+            return Resolved(question)
+        offline = resolve(question, history, bool(self.speakers.mentions(question)))
+        if use_llm:
+            try:
+                rewritten = self._client().rewrite(question, history)
+            except LLMError:
+                return offline
+            return Resolved(rewritten, offline.document)
+        return offline
 
     def _subjects(self, question: str) -> list[str]:
         """Whose words a question asks for. In "Who disagreed with Tsuda?" the answer is

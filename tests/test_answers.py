@@ -100,3 +100,22 @@ def test_a_who_question_about_someone_else_searches_everyone(assistant: Assistan
 def test_a_speakers_name_line_is_not_quoted_as_content(assistant: Assistant) -> None:
     answer = assistant.ask("What does Fujitsu recommend about standards?")
     assert all("Senior European Affairs Executive" not in c.quote for c in answer.citations)
+
+
+def test_follow_ups_are_read_in_the_light_of_the_answer_before(assistant: Assistant) -> None:
+    first = assistant.ask("What does Japan's AI bill enforce?")
+    assert first.citations[0].speaker == "Makiko Tsuda" and first.resolved is None
+
+    pronoun = assistant.ask(
+        "And what did she say about international cooperation?", history=[first]
+    )
+    assert pronoun.resolved == "And what did Makiko Tsuda say about international cooperation?"
+    assert {c.speaker for c in pronoun.citations} == {"Makiko Tsuda"}
+
+    ellipsis = assistant.ask("What about the EU?", history=[first])
+    assert ellipsis.resolved == "What does the EU's AI bill enforce?"
+    assert ellipsis.to_dict()["resolved_question"] == ellipsis.resolved
+    assert ellipsis.question == "What about the EU?"
+
+    alone = assistant.ask("Who co-organised the event?", history=[first])
+    assert alone.resolved is None  # a question of its own is left as it is

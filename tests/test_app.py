@@ -155,7 +155,7 @@ def test_respond_answers_with_cards_and_lists_the_citations(assistant: Assistant
     assert "wr-card" in history_out[3]["content"]
     assert "Makiko Tsuda" in history_out[3]["content"]
     assert citations["choices"] == [
-        (f"[{c.n}] {render.speaker_label(c.speaker)}", f"3:{c.n}") for c in cited[3]
+        (f"[{c.n}] {render.speaker_label(c.speaker)}", f"3:{c.n}") for c in cited[3].citations
     ]
     assert panel == render.NO_CITATION
     assert box == ""
@@ -233,7 +233,7 @@ def test_citations_open_in_context_and_earlier_answers_list_theirs(
         assert chat.open_citation(bad, cited) == render.NO_CITATION
     picked = gr.SelectData(None, {"index": 1, "value": ""})
     update, reset = chat.pick_message(cited, picked)
-    assert update["choices"] == render.citation_choices(1, cited[1])
+    assert update["choices"] == render.citation_choices(1, cited[1].citations)
     assert reset == render.NO_CITATION
     assert chat.pick_message(cited, gr.SelectData(None, {"index": 3, "value": ""})) == (
         gr.update(),
@@ -497,3 +497,13 @@ def test_a_refusal_under_filters_names_them(assistant: Assistant) -> None:
     assert notice(assistant, DOCUMENT, SOURCE).startswith(
         f"Only the text no one speaks in “{title}” was searched; choose All speakers and All"
     )
+
+
+@pytest.mark.slow
+def test_a_follow_up_in_the_chat_leans_on_the_answer_before(assistant: Assistant) -> None:
+    chat = layout.Chat(assistant)
+    *_, first = chat.respond("What does Japan's AI bill enforce?", [], [])
+    history, cited = first[0], first[1]
+    *_, second = chat.respond("What about the EU?", history, cited)
+    message = second[0][-1]["content"]
+    assert "Answering: What does the EU&#x27;s AI bill enforce?" in message

@@ -40,7 +40,15 @@ INTERNAL_ERROR = (
     "please try again or rephrase the question."
 )
 
+FOLLOW_UP_ANSWERS = 3  # earlier answers a follow-up question may lean on
+# Per chat message: the Answer (its citations, and what a follow-up leans on), or None.
+Entry = Answer | Citations
+
 log = logging.getLogger("webinar_rag.app")  # the name from before the split, kept for log setups
+
+
+def citations_of(entry: Entry) -> Citations:
+    return entry.citations if isinstance(entry, Answer) else entry
 
 
 class Chat:
@@ -53,7 +61,7 @@ class Chat:
         self,
         question: str,
         history: list[dict[str, Any]],
-        cited: list[Citations],
+        cited: list[Entry],
         speaker: str = ALL,
         backend: str = "",
         k: float = 0,
@@ -73,15 +81,19 @@ class Chat:
         assistant = self.live()  # one index for the whole answer
         many = len(assistant.index.sources) > 1
         streamed = ""
+        earlier = [entry for entry in cited if isinstance(entry, Answer)][-FOLLOW_UP_ANSWERS:]
         try:
             chosen = options(speaker, document, k)
-            for piece in assistant.stream(question, backend=BACKENDS.get(backend), **chosen):
+            stream = assistant.stream(
+                question, backend=BACKENDS.get(backend), history=earlier, **chosen
+            )
+            for piece in stream:
                 if isinstance(piece, Answer):
                     if piece.refused and not piece.notice:
                         notice = filtered_notice(assistant, speaker, document)
                         piece = replace(piece, notice=notice or None)
                     history[-1] = {"role": "assistant", "content": answer_html(piece, many)}
-                    cited[-1] = piece.citations
+                    cited[-1] = piece  # its citations, and the context of a follow-up
                     choices = citation_choices(len(history) - 1, piece.citations)
                     yield _outputs(
                         history, cited, gr.update(choices=choices, value=None), NO_CITATION
@@ -97,13 +109,13 @@ class Chat:
             history[-1] = {"role": "assistant", "content": error_html(INTERNAL_ERROR)}
         yield _outputs(history, cited)
 
-    def open_citation(self, value: str | None, cited: list[Citations]) -> str:
+    def open_citation(self, value: str | None, cited: list[Entry]) -> str:
         """A "message:n" radio value -> the passage panel with that citation marked."""
         try:
             message, n = (int(part) for part in (value or "").split(":"))
         except ValueError:
             return NO_CITATION
-        citations = cited[message] if 0 <= message < len(cited) else None
+        citations = citations_of(cited[message]) if 0 <= message < len(cited) else None
         c = next((c for c in citations or () if c.n == n), None)
         if c is None:
             return NO_CITATION
@@ -112,12 +124,13 @@ class Chat:
             return GONE  # an upload replaced the document, or it was removed, since
         return passage_html(source, c)
 
-    def pick_message(self, cited: list[Citations], evt: gr.SelectData) -> tuple[Any, Any]:
+    def pick_message(self, cited: list[Entry], evt: gr.SelectData) -> tuple[Any, Any]:
         """Clicking an earlier answer lists its citations again."""
         index = evt.index if isinstance(evt.index, int) else -1
-        if not 0 <= index < len(cited) or not cited[index]:
+        if not 0 <= index < len(cited) or not citations_of(cited[index]):
             return gr.update(), gr.update()
-        return gr.update(choices=citation_choices(index, cited[index]), value=None), NO_CITATION
+        choices = citation_choices(index, citations_of(cited[index]))
+        return gr.update(choices=choices, value=None), NO_CITATION
 
     def ask(
         self,
@@ -135,7 +148,7 @@ class Chat:
 
 
 def _outputs(
-    history: list[dict[str, Any]], cited: list[Citations], citations: Any = None, panel: Any = None
+    history: list[dict[str, Any]], cited: list[Entry], citations: Any = None, panel: Any = None
 ) -> tuple[Any, ...]:
     """One update of (chat, citations per message, citation list, passage panel, question box);
     copies, so an update already sent never changes under Gradio's feet."""

@@ -55,15 +55,18 @@ def streaming_html(text: str) -> str:
 def answer_html(answer: Answer, documents: bool = False) -> str:
     """The chat message for an answer: text, notice, numbered citation cards (with each
     quote's document when `documents`: the index holds several), provenance."""
+    body = ""
+    if answer.resolved:  # a follow-up, read in the light of the answer before
+        body = f'<div class="wr-resolved">Answering: {text_html(answer.resolved)}</div>'
     if answer.refused:
-        body = (
+        body += (
             '<div class="wr-refusal"><div class="wr-refusal-title">'
             "Not covered by the transcripts</div>"
             f"<div>{text_html(answer.text)}</div></div>"
         )
     else:
         lines = "<br>".join(text_html(line) for line in answer.text.splitlines() if line.strip())
-        body = f'<div class="wr-answer">{lines}</div>'
+        body += f'<div class="wr-answer">{lines}</div>'
     if answer.notice:
         body += notice_html(answer.notice)
     cards = "".join(
