@@ -72,6 +72,8 @@ class Settings:
     # The usual RRF constant (Cormack et al. 2009): large enough that rank 1 and rank 2 of one
     # ranking weigh about the same, so agreement between the rankings decides.
     rrf_k: int = 60
+    # How much the BM25 ranking's votes count beside the dense ranking's (1: as much).
+    bm25_weight: float = 1.0
     # Optional cross-encoder rerank of the fused candidates: a sentence-transformers
     # CrossEncoder folder (none can be installed offline here, so it is off by default).
     rerank_model: str | None = field(
