@@ -48,6 +48,8 @@ _ABBREVIATIONS = {
 _MARKUP = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+|[-*+][ \t]+)|\*\*|(?<!\w)[*_]|[*_](?!\w)")
 _SPACE = re.compile(r"\s+")
 # A request is a question without a question mark: "(To Ms. X) Please share your views on ...".
+# A paragraph addressed to someone ("(To Dr. Tsuda) ..."): a question and its premises.
+_ADDRESSED = re.compile(r"\(\s*to\s+[^)]{1,60}\)", re.IGNORECASE)
 _REQUEST = re.compile(r"(?:\([^)]*\)\s*)?(?:please|could you|would you|can you)\b", re.I)
 
 
@@ -94,7 +96,8 @@ def chunk_id(source: str, start: int, end: int) -> str:
 
 
 def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
-    """Sentences of `text[start:end]`; a paragraph's leading question premise is marked `asks`."""
+    """Sentences of `text[start:end]`; questions and requests are marked `asks`, and so is a
+    question's premise in a paragraph addressed to someone ("(To Dr. X) ...")."""
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
@@ -108,15 +111,12 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
     if cursor < end:
         spans.append((cursor, end))
     spans = [(s, e) for s, e in spans if text[s:e].strip()]
-    last_question = max(
-        (
-            i
-            for i, (s, e) in enumerate(spans)
-            if text[_last_mark(text, e)] == "?" or _REQUEST.match(text, s)
-        ),
-        default=-1,
-    )
-    return [Sentence(s, e, asks=i <= last_question) for i, (s, e) in enumerate(spans)]
+    asking = [text[_last_mark(text, e)] == "?" or bool(_REQUEST.match(text, s)) for s, e in spans]
+    if spans and _ADDRESSED.match(text, spans[0][0]):
+        # "(To Dr. X) premise... premise... question?": the whole paragraph asks.
+        last = max((i for i, a in enumerate(asking) if a), default=-1)
+        asking = [i <= last for i in range(len(spans))]
+    return [Sentence(s, e, asks=a) for (s, e), a in zip(spans, asking, strict=True)]
 
 
 def _last_mark(text: str, end: int) -> int:

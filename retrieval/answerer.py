@@ -135,7 +135,7 @@ class ExtractiveAnswerer:
         expected = expect(query.question)
         scored = self.score(query, ignore_words, expected)
         best = scored[0].score if scored else 0.0
-        if best < self.threshold(query):
+        if not scored or best < self.threshold(query):
             return Draft(REFUSAL, True, (), best)
         several = about_several_speakers(query.question, query.speakers)
         chosen = choose(

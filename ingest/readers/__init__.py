@@ -43,7 +43,7 @@ READERS: dict[str, Reader] = {
 }
 SNIFF_CHARS = 16_384  # enough lines for a log to show its prefixes after a preamble
 # Bump when a reader changes what documents it produces, so indexes re-read their files.
-READERS_VERSION = f"{PARSER_VERSION}.1"
+READERS_VERSION = f"{PARSER_VERSION}.2"  # .2: premises only in addressed paragraphs
 
 
 def suffixes() -> list[str]:
