@@ -275,6 +275,15 @@ def test_hits_are_relevant_when_their_span_overlaps_a_gold_turn(tiny: tuple[Path
     )
     span = bench.maps[market.meeting].touched(other.start_char, other.end_char)
     assert span == {3} and not span & market.gold
+    # A query naming a speaker searches their words; the diagnostic row searches everyone's.
+    jackets = Query(
+        "covid_99#9", "covid_99.json", "Committee", "What did Ann Lee say?", (), frozenset({2})
+    )
+    narrowing = bench.speaker_narrowing([market, jackets])
+    assert narrowing["queries"] == 1 and narrowing["own_meeting"] == 1
+    assert narrowing["most_named"] == [("Hon. Ann Lee", 1)]
+    assert {c.speaker for c in bench.ranked("hybrid", jackets, "document")} == {"Hon. Ann Lee"}
+    assert len({c.speaker for c in bench.ranked("hybrid-nocues", jackets, "document")}) > 1
 
 
 class LongestFirst:
@@ -324,12 +333,13 @@ def test_end_to_end_on_two_tiny_meetings(
         assert per_mode["hybrid+rerank"] == {
             "skipped": f"skipped: no cross-encoder model configured ({RERANK_ENV})"
         }
-        for mode in ("bm25", "dense", "hybrid", "random"):
+        for mode in ("bm25", "dense", "hybrid", "hybrid-nocues", "random"):
             row = per_mode[mode]["all"]
             assert row["queries"] == 4
             assert all(0.0 <= row[k] <= 1.0 for k in ("hit@1", "mrr@10", "recall@10"))
     # The words of each query sit in its evidence turns: BM25 finds them first in the meeting.
     assert summary["ranks"]["document"]["bm25"] == [1, 1, 1, 1]
+    assert summary["speaker_narrowing"]["queries"] == 0
     report = (out / "qmsum.md").read_text("utf-8")
     assert "## Per document (document filter)" in report and "## Pooled (all meetings)" in report
     assert "| BM25 only (baseline) |" in report and "3 skipped" in report

@@ -4,7 +4,6 @@ and elitr.json."""
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -23,8 +22,8 @@ from eval.elitr.report import report
 from eval.elitr.runner import Row, answer_all, baseline_row, product_row
 from eval.elitr.scoring import TARGETS, Scored, aggregate, met, score
 from eval.local_llm import ALIAS, local_llm
-from eval.metrics import Record, json_safe
-from eval.paths import ELITR_DEV, shown
+from eval.metrics import Record
+from eval.paths import ELITR_DEV, shown, write_results
 from ingest import DatasetError, IngestReport, WebinarRagError, ingest
 from retrieval import Assistant, Backend, Settings
 
@@ -83,14 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "total": round(time.perf_counter() - began, 1),
         },
     }
-    text = report(summary)
-    print(text)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "elitr.md").write_text(text, encoding="utf-8")
-        (args.out / "elitr.json").write_text(
-            json.dumps(json_safe(summary), indent=1) + "\n", encoding="utf-8"
-        )
+    write_results(args.out, "elitr", report(summary), summary)
     return 0
 
 

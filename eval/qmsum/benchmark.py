@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval import qmsum
-from eval.paths import QMSUM_VAL, shown
+from eval.paths import QMSUM_VAL, shown, write_results
 from eval.qmsum.data import DOMAINS, Meeting, load_dataset
 from eval.qmsum.metrics import K
 from eval.qmsum.report import report
@@ -77,14 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": round(load_s, 1),
         "total": round(time.perf_counter() - began, 1),
     }
-    text = report(summary)
-    print(text)
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "qmsum.md").write_text(text, encoding="utf-8")
-        (args.out / "qmsum.json").write_text(
-            json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+    write_results(args.out, "qmsum", report(summary), summary)
     return 0
 
 

@@ -16,6 +16,7 @@ MODE_LABELS = {
     "dense": "dense only",
     "hybrid": "hybrid (RRF)",
     "hybrid+rerank": "hybrid + rerank",
+    "hybrid-nocues": "hybrid, speaker cues off (diagnostic)",
     "random": "random order (floor)",
 }
 
@@ -111,7 +112,8 @@ def report(summary: dict[str, Any]) -> str:
     domains = summary["domains"]
     index = summary["index"]
     chunker = index["chunker"]
-    narrowed = len(summary["speaker_narrowed"])
+    narrowing = summary["speaker_narrowing"]
+    most = ", ".join(f"{name} ({n})" for name, n in narrowing["most_named"])
     lines = [
         *_header(summary),
         "",
@@ -142,11 +144,15 @@ def report(summary: dict[str, Any]) -> str:
         "**Search.** `Assistant.search(query, k=10)` over all meetings (pooled), and "
         "`Assistant.search(query, k=10, document=<meeting file>)` per document, with the "
         "assistant switched by `with_settings(retrieval_mode=...)` between `bm25`, `dense` and "
-        "`hybrid` (reciprocal-rank fusion, k = 60). It is the product's own search: "
-        f"{narrowed} of the {summary['queries']} queries name a speaker ('What did Marketing "
-        "say ...'), and for those it searches that speaker's words only. The random row ranks "
-        "the same chunks (all of them, or the meeting's) in a seeded random order: the floor "
-        "that evidence size alone gives.",
+        "`hybrid` (reciprocal-rank fusion, k = 60). It is the product's own search, so when "
+        "it reads a question as naming a speaker ('What did Marketing say ...') it searches "
+        f"that speaker's words only: it did so for {narrowing['queries']} of the "
+        f"{summary['queries']} queries, and for {narrowing['own_meeting']} of them the "
+        "speaker speaks in the query's own meeting (most often named: "
+        f"{most or 'none'}). The *speaker cues off* row is the hybrid `Searcher` alone, "
+        "without that step: the difference is what the speaker reading does. The random row "
+        "ranks the same chunks (all of them, or the meeting's) in a seeded random order: the "
+        "floor that evidence size alone gives.",
         "",
         "**Matching evidence.** Each QMSum turn with words has a character span in the indexed "
         "text (from the reader's mark for it to the next one, see `eval/qmsum/turnmap.py`). The "

@@ -5,7 +5,8 @@ Each mode is the loaded `Assistant` with other settings (`with_settings`): bm25,
 hybrid, and hybrid with the configured cross-encoder; beside them a seeded random order of the
 same chunks, the floor that evidence size alone gives. `Assistant.search` is the product's own
 first two steps, so a query that names a speaker ("What did Marketing say ...") searches that
-speaker's words, as it would for a user.
+speaker's words, as it would for a user; the hybrid-nocues row searches with the same
+`Searcher` but without that step, to show what it changes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,7 +37,7 @@ from ingest import Chunk, RerankerNotFound
 from retrieval import Assistant, Request
 
 RERANK_ENV = "WEBINAR_RAG_RERANK_MODEL"
-MODES = ("bm25", "dense", "hybrid", "hybrid+rerank", "random")
+MODES = ("bm25", "dense", "hybrid", "hybrid+rerank", "hybrid-nocues", "random")
 SETTINGS = ("pooled", "document")  # all meetings at once; one meeting, by the document filter
 
 
@@ -88,6 +90,10 @@ class Benchmark:
         if mode == "random":
             rows = self.rows_of[document] if document else range(len(self.chunks))
             return [self.chunks[r] for r in random_order(query, list(rows))]
+        if mode == "hybrid-nocues":  # no speakers read from the question
+            searcher = self.modes["hybrid"].searcher
+            found = searcher.search(query.text, K, documents=[document] if document else None)
+            return [h.chunk for h in found]
         hits = self.modes[mode].search(query.text, k=K, document=document)
         return [h.chunk for h in hits]
 
@@ -108,9 +114,23 @@ class Benchmark:
             metrics["bm25_zero@10"] = float(sum(lexical[self.row_of[c.id]] <= 0 for c in chunks))
         return QueryResult(query.id, query.domain, first_relevant_rank(ranked, query), metrics)
 
-    def speaker_narrowed(self, queries: Sequence[Query]) -> list[str]:
-        """The queries whose words name a speaker, so the product searches only their turns."""
-        return [q.id for q in queries if self.assistant.understand(Request(q.text)).speakers]
+    def speaker_narrowing(self, queries: Sequence[Query]) -> dict[str, Any]:
+        """How many queries the product reads as naming a speaker (it then searches only
+        their words), how many of those speakers speak in the query's own meeting, and the
+        speakers named most often."""
+        own = {
+            name: {t.speaker for t in source.turns}
+            for name, source in self.assistant.index.sources.items()
+        }
+        named = {q.id: self.assistant.understand(Request(q.text)).speakers for q in queries}
+        meeting = {q.id: q.meeting for q in queries}
+        counts = Counter(s for speakers in named.values() for s in speakers[:1])
+        return {
+            "queries": sum(bool(s) for s in named.values()),
+            "own_meeting": sum(bool(set(s) & own[meeting[i]]) for i, s in named.items()),
+            "most_named": counts.most_common(3),
+            "query_ids": [i for i, s in named.items() if s],
+        }
 
     def describe(self) -> dict[str, Any]:
         manifest = self.assistant.index.manifest
@@ -135,7 +155,7 @@ def summarise(rows: Sequence[QueryResult]) -> dict[str, Any]:
 
 def run(bench: Benchmark, queries: Sequence[Query]) -> dict[str, Any]:
     """Every query, in every mode, in both settings: the summary written to qmsum.json."""
-    modes = [m for m in MODES if m == "random" or m in bench.modes]
+    modes = [m for m in MODES if m in ("random", "hybrid-nocues") or m in bench.modes]
     results: dict[str, dict[str, Any]] = {s: {} for s in SETTINGS}
     comparisons: dict[str, Any] = {}
     ranks: dict[str, dict[str, Any]] = {s: {} for s in SETTINGS}
@@ -161,7 +181,7 @@ def run(bench: Benchmark, queries: Sequence[Query]) -> dict[str, Any]:
         "comparisons": comparisons,
         "ranks": ranks,
         "query_ids": [q.id for q in queries],
-        "speaker_narrowed": bench.speaker_narrowed(queries),
+        "speaker_narrowing": bench.speaker_narrowing(queries),
         "search_ms_per_query": {
             key: round(1000 * s / max(len(queries), 1), 1) for key, s in seconds.items()
         },
