@@ -20,7 +20,12 @@ from eval.qmsum.data import Query
 K = 10  # retrieve this many; every metric is @k for k <= K
 HIT_KS = (1, 3, 5, 10)
 RECALL_KS = (5, 10)
-COMPARISONS = (("hybrid", "bm25"), ("dense", "bm25"), ("hybrid", "dense"))
+COMPARISONS = (
+    ("hybrid", "bm25"),
+    ("dense", "bm25"),
+    ("hybrid", "dense"),
+    ("hybrid-nocues", "hybrid"),  # what the product's reading of speakers in a query does
+)
 
 
 class Retrieved(NamedTuple):
@@ -90,10 +95,12 @@ def compare(per_mode: dict[str, list[QueryResult]]) -> dict[str, Any]:
     queries rank their first evidence higher, lower or the same."""
     out: dict[str, Any] = {}
     for a, b in COMPARISONS:
+        if a not in per_mode or b not in per_mode:
+            continue
         rows_a, rows_b = per_mode[a], per_mode[b]
         rank_a = [r.rank or K + 1 for r in rows_a]
         rank_b = [r.rank or K + 1 for r in rows_b]
-        out[f"{a}-{b}"] = {
+        out[f"{a} vs {b}"] = {
             metric: paired_difference(
                 [r.metrics[metric] for r in rows_a], [r.metrics[metric] for r in rows_b]
             )

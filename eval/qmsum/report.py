@@ -75,7 +75,7 @@ def _verdicts(pairs: dict[str, Any], setting: str) -> list[str]:
     """Plain sentences: is a mode better than another, beyond what query sampling explains?"""
     out = []
     for name, c in pairs.items():
-        a, b = name.split("-")
+        a, b = name.split(" vs ")
         mrr = c["mrr@10"]
         out.append(
             f"- {setting}: {MODE_LABELS[a]} vs {MODE_LABELS[b]}: {verdict(mrr)}. "
