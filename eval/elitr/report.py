@@ -118,6 +118,12 @@ def _failures(name: str, c: dict[str, Any]) -> list[str]:
             f" Best-sentence score (the refusal test, threshold {conf['threshold']:.2f}): "
             f"median {', '.join(medians)}."
         )
+    if name.startswith("product (llm"):
+        text += (
+            f" The LLM's own answer stood for {c['all']['answered_by_llm']:.0%} of the "
+            "questions; the rest got the offline answer (refused before the LLM was asked, "
+            "or its claims failed verification)."
+        )
     missed = "; ".join(f"{k}: {', '.join(v)}" for k, v in f["who_missed"].items())
     return [
         text,

@@ -82,6 +82,7 @@ class Scored:
     who: str | None  # see `who_outcome`
     ms: float
     chars: int  # the answer's length: recall grows with it
+    by_llm: bool  # the LLM's answer stood (else the offline one: refused, failed, unverified)
 
 
 def _passage(record: Record) -> str:
@@ -104,6 +105,7 @@ def score(question: Question, answer: Record) -> Scored:
         who=who_outcome(question, answer),
         ms=float(answer["timings_ms"]["total"]),
         chars=len(answer["answer"]),
+        by_llm=str(answer.get("backend", "")).startswith("llm"),
     )
 
 
@@ -127,6 +129,7 @@ def aggregate(rows: Sequence[Scored]) -> dict[str, Any]:
         "context_recall": _mean([r.context_recall for r in rows]),
         "shown_recall": _mean([r.shown_recall for r in rows]),
         "answer_chars": _mean([float(r.chars) for r in answered]),
+        "answered_by_llm": _mean([float(r.by_llm) for r in rows]),
         "p50_ms": percentile(latencies, 0.5),
         "p95_ms": percentile(latencies, 0.95),
     }
