@@ -3,7 +3,10 @@
     python app.py [--host HOST] [--port PORT] [--index DIR]     # or `webinar-rag serve`
 
 Bound to 127.0.0.1:7860 by default, never shared; WEBINAR_RAG_USER and WEBINAR_RAG_PASSWORD
-turn on a login. The model and index load once; chat history lives in each browser session.
+turn on a login. The model loads once; each request answers from the newest index, so a
+document added in the page or by `webinar-rag ingest` is used without a restart. Adding and
+removing documents in the page is off when the server is reachable from other machines without
+a login. Chat history lives in each browser session.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ui import CSS, THEME, build_app  # build_app re-exported: `app.build_app(as
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # reachable from this machine only
 
 
 def auth_from_env(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
@@ -55,6 +59,12 @@ def address(
     return host, number
 
 
+def allows_changes(host: str, auth: tuple[str, str] | None) -> bool:
+    """Whether the page may add and remove documents: only when no stranger can reach it,
+    because it listens on this machine alone or asks for a login."""
+    return host in LOCAL_HOSTS or auth is not None
+
+
 def launch(
     demo: gr.Blocks,
     host: str = DEFAULT_HOST,
@@ -78,20 +88,28 @@ def launch(
     return url
 
 
-def serve(host: str | None = None, port: int | None = None, index: Path | None = None) -> int:
-    """`webinar-rag serve`: load once, then serve until Ctrl-C."""
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    index: Path | None = None,
+    corpus: Path | None = None,
+) -> int:
+    """`webinar-rag serve`: load once, then serve until Ctrl-C. Uploaded transcripts go to
+    `corpus` (default: WEBINAR_RAG_CORPUS or corpus/), which is ingested into `index`."""
     host, number = address(host, port)
     auth = auth_from_env()
-    settings = Settings().at_index(index)
-    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+    settings = Settings().at_index(index).at_corpus(corpus)
+    changes = allows_changes(host, auth)
+    if not changes:
         print(
             f"webinar-rag: warning: serving on {host} without a login; anyone who can reach "
-            "this address can use it. Set WEBINAR_RAG_USER and WEBINAR_RAG_PASSWORD.",
+            "this address can use it (adding and removing documents is off). Set "
+            "WEBINAR_RAG_USER and WEBINAR_RAG_PASSWORD.",
             file=sys.stderr,
         )
     _check_free(host, number)  # before the model loads, so a busy port fails at once
     print("Loading the model and index…", flush=True)
-    demo = build_app(Assistant.load(settings))
+    demo = build_app(Assistant.load(settings), allow_changes=changes)
     try:
         url = launch(demo, host, number, auth, prevent_thread_lock=True)
     except OSError as exc:  # taken since the check
@@ -125,13 +143,14 @@ def parser(prog: str = "app.py") -> argparse.ArgumentParser:
     p.add_argument("--host", help=f"address to bind (env WEBINAR_RAG_HOST, default {DEFAULT_HOST})")
     p.add_argument("--port", type=int, help=f"port (env WEBINAR_RAG_PORT, default {DEFAULT_PORT})")
     p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.add_argument("--corpus", type=Path, help="where uploaded transcripts go (default corpus/)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return serve(args.host, args.port, args.index)
+        return serve(args.host, args.port, args.index, args.corpus)
     except WebinarRagError as exc:
         print(f"webinar-rag: error: {exc}", file=sys.stderr)
         return 2

@@ -37,6 +37,7 @@ def register(sub: Any) -> None:
     p.add_argument("--host", help="address to bind (env WEBINAR_RAG_HOST, default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (env WEBINAR_RAG_PORT, default 7860)")
     p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.add_argument("--corpus", type=Path, help="where uploaded transcripts go (default corpus/)")
     p.set_defaults(func=_serve)
 
 
@@ -102,7 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
     """Gradio loads only for this command, so the others start fast."""
     from app import serve
 
-    return serve(args.host, args.port, args.index)
+    return serve(args.host, args.port, args.index, args.corpus)
 
 
 def _stream(assistant: Assistant, question: str, options: dict[str, Any]) -> Answer:

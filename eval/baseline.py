@@ -111,6 +111,7 @@ class LangChainBaseline:
             },
             "backend": "langchain",
             "notice": None,
+            "resolved_question": None,
         }
 
     def _context(self, doc: Document, distance: float) -> dict[str, Any]:

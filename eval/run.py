@@ -22,15 +22,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from eval import cv
 from eval.configurations import ABLATION_CHUNK_SIZES, Configuration, configurations
-from eval.local_llm import ALIAS, local_llm
+from eval.local_llm import ALIAS, MODELS, local_llm
 from eval.metrics import Owners, Record, json_safe, summarise
 from eval.paths import DEV_SET, shown
 from eval.plots import latency_boxes, metric_bars
 from eval.report import report
 from eval.runner import Outcome, answer_all, load_questions, prepare, sweep
 from ingest import Index, Manifest
-from retrieval import Assistant, Backend, Settings
+from retrieval import Assistant, Backend, Request, Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,9 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = replace(settings, rerank_model=args.rerank_model)
     backends: list[Backend] = ["extractive", "llm"] if args.backend == "both" else [args.backend]
     with ExitStack() as stack:
+        llms = None
         if args.local_llm and "llm" in backends:
-            url = stack.enter_context(local_llm())
-            settings = replace(settings, llm=replace(settings.llm, base_url=url, model=ALIAS))
+            llms = {}
+            for name in args.local_llm:
+                url = stack.enter_context(local_llm(name))
+                llms[name] = replace(settings.llm, base_url=url, model=ALIAS, timeout=120)
+            settings = replace(settings, llm=next(iter(llms.values())))
         questions = load_questions(args.questions)
         plan = configurations(
             settings,
@@ -51,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ablation=args.ablation,
             embed_models=args.embed_model,
             chunk_sizes=args.chunk_sizes,
+            llms=llms,
         )
         loading = time.perf_counter()
         assistant = Assistant.load(replace(settings, rerank_model=None))
@@ -61,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         outcomes = answer_all(prepared, questions)
         sweep_rows = sweep(assistant, questions) if args.sweep else None
+        validated = cv.compare(assistant, questions) if args.cv else None
     results = {
         o.config.name: summarise(o.pairs, assistant.source_text, turn_owners(assistant.index))
         | {"load_s": o.load_s}
@@ -81,11 +88,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency_boxes({o.config.name: o.latencies for o in outcomes}, args.out / "latency.png")
         plots = ["metrics.png", "latency.png"]
     text = report(plan, outcomes, results, settings, header, sweep_rows, plots)
+    if validated:
+        foreign = any(assistant.understand(Request(q["question"])).foreign for q in questions)
+        at = text.index("\n## Configurations")
+        text = text[:at] + "\n" + "\n".join(cv.section(validated, settings, foreign)) + text[at:]
     print(text)
     if args.out:
         (args.out / "report.md").write_text(text, encoding="utf-8")
         data = _metrics_json(args.questions, settings, manifest, plan, outcomes, results)
         data["sweep"] = sweep_rows
+        if validated:
+            data["cross_validation"] = {
+                name: {
+                    "held_out": r.cross_validated,
+                    "in_sample": r.in_sample,
+                    "chosen": r.chosen.settings(),
+                    "per_fold": [p.settings() for p in r.per_fold],
+                }
+                for name, r in validated.items()
+            }
         (args.out / "metrics.json").write_text(
             json.dumps(json_safe(data), indent=2) + "\n", "utf-8"
         )
@@ -162,9 +183,19 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="write report.md, metrics.json and the PNG plots here"
     )
     parser.add_argument("--sweep", action="store_true", help="also sweep the refusal threshold")
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="cross-validate the tuned numbers (grouped folds) and report held-out figures",
+    )
     parser.add_argument("--backend", choices=["extractive", "llm", "both"], default="extractive")
     parser.add_argument(
-        "--local-llm", action="store_true", help="start the bundled llama.cpp model for the LLM"
+        "--local-llm",
+        nargs="?",
+        action="append",
+        const="smollm2",
+        choices=sorted(MODELS),
+        help="start a bundled model on llama.cpp for the LLM rows (repeatable: smollm2, gemma3)",
     )
     parser.add_argument(
         "--ablation",

@@ -11,6 +11,7 @@ from ingest.errors import (
     CorpusNotFound,
     DatasetError,
     EmptyQuestion,
+    IndexBusy,
     IndexCorrupt,
     IndexFolderError,
     IndexMismatch,
@@ -25,15 +26,18 @@ from ingest.errors import (
     QuestionFileError,
     RerankerNotFound,
     TranscriptFormatError,
+    UnknownDocument,
     UnknownSpeaker,
     WebinarRagError,
 )
 from ingest.index import Index, Manifest, Source
 from ingest.pipeline import FileReport, IngestReport, ingest, remove_documents
+from ingest.readers import SUFFIXES as TRANSCRIPT_SUFFIXES
 from ingest.settings import ChunkerSettings, IngestSettings, default_model_path
 from ingest.turns import Turn, parse_transcript
 
 __all__ = [
+    "TRANSCRIPT_SUFFIXES",
     "Chunk",
     "ChunkerSettings",
     "ConfigError",
@@ -43,6 +47,7 @@ __all__ = [
     "EmptyQuestion",
     "FileReport",
     "Index",
+    "IndexBusy",
     "IndexCorrupt",
     "IndexFolderError",
     "IndexMismatch",
@@ -63,6 +68,7 @@ __all__ = [
     "Source",
     "TranscriptFormatError",
     "Turn",
+    "UnknownDocument",
     "UnknownSpeaker",
     "WebinarRagError",
     "chunk_turns",

@@ -58,6 +58,9 @@ class Sentence:
     # Part of a question (the question itself or the premise leading up to it): it asks,
     # it does not state, so it is never quoted as evidence for a fact.
     asks: bool = False
+    # The kinds of answer it holds ("PERSON", "ORG", "DATE", "NUMBER", "PLACE"): see
+    # ingest.entities.
+    kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The index folder: FAISS vectors plus JSON, written atomically (see `ingest.folder`), never
-pickled.
+pickled. (Near 300 lines: the in-memory index and its on-disk format change together, so they
+stay in one file.)
 
 index.faiss      chunk vectors (normalised, inner product)
 sentences.faiss  sentence vectors, for picking the sentence that answers
@@ -22,11 +23,11 @@ import numpy as np
 
 from ingest import folder
 from ingest.chunks import Chunk, Sentence
-from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound, UnknownDocument
 from ingest.lexical import LexicalIndex
 from ingest.turns import Turn
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 FILES = (
     "index.faiss",
     "sentences.faiss",
@@ -201,6 +202,18 @@ class Index:
         except (ValueError, TypeError) as exc:
             raise IndexCorrupt(f"The manifest at {file} is unreadable ({exc}).") from exc
 
+    def document_named(self, name: str) -> str:
+        """A document named by its file name, file stem or title (any case) -> its file name."""
+        wanted = " ".join(name.split()).casefold()
+        for source in self.sources.values():
+            names = (source.name, Path(source.name).stem, source.title)
+            if wanted in {" ".join(n.split()).casefold() for n in names if n}:
+                return source.name
+        raise UnknownDocument(
+            f"No document matches {name!r}. Use a file name or title from: "
+            f"{'; '.join(self.sources)}."
+        )
+
     @staticmethod
     def stamp_of(path: Path) -> tuple[int, int] | None:
         """Identifies one written index: its manifest file's inode and modification time (a
@@ -239,6 +252,7 @@ class Index:
                 s.end_char,
                 s.asks,
                 self.sentence_rows[(chunk.source, s.start_char, s.end_char)],
+                sorted(s.kinds),
             ]
             for s in chunk.sentences
         ]
@@ -257,8 +271,8 @@ def _read_chunks(path: Path) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
     rows: dict[int, tuple[str, int, int]] = {}
     for r in folder.read_jsonl(path):
         sentences = []
-        for start, end, asks, row in r["sentences"]:
-            sentences.append(Sentence(int(start), int(end), bool(asks)))
+        for start, end, asks, row, kinds in r["sentences"]:
+            sentences.append(Sentence(int(start), int(end), bool(asks), frozenset(kinds)))
             rows[int(row)] = (r["source"], int(start), int(end))
         chunks.append(Chunk(**{**r, "sentences": tuple(sentences)}))
     if sorted(rows) != list(range(len(rows))):
@@ -267,15 +281,7 @@ def _read_chunks(path: Path) -> tuple[list[Chunk], list[tuple[str, int, int]]]:
 
 
 def _source_record(source: Source) -> dict[str, Any]:
-    return {
-        "name": source.name,
-        "sha256": source.sha256,
-        "title": source.title,
-        "format": source.format,
-        "path": source.path,
-        "text": source.text,
-        "turns": [asdict(t) for t in source.turns],
-    }
+    return asdict(source)
 
 
 def _read_source(record: dict[str, Any]) -> Source:
@@ -290,12 +296,4 @@ def _read_source(record: dict[str, Any]) -> Source:
         )
         for t in record["turns"]
     )
-    return Source(
-        record["name"],
-        record["sha256"],
-        record["text"],
-        turns,
-        title=record["title"],
-        format=record["format"],
-        path=record["path"],
-    )
+    return Source(**{**record, "turns": turns})

@@ -5,21 +5,33 @@ JSON (`allow_pickle=False`), never pickle."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import bm25s
 import numpy as np
+import Stemmer
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
+STEMMER = "snowball-english"  # recorded in the manifest: another stemmer means a rebuild
+_local = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    """PyStemmer's Snowball stemmer; one per thread (its objects are not thread-safe)."""
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = Stemmer.Stemmer("english")
+    return _local.stemmer
+
 
 def stem(word: str) -> str:
-    """A crude stem: enough for `enforce` to meet `enforcement` and `regulation` `regulatory`."""
-    return word[:5] if len(word) > 5 else word
+    """The Snowball (Porter 2) stem: `enforce` and `enforcement` both become `enforc`."""
+    return str(_stemmer().stemWord(word))
 
 
 def _stem_words(words: list[str]) -> list[str]:
-    return [stem(w) for w in words]
+    return list(_stemmer().stemWords(words))
 
 
 class LexicalIndex:

@@ -18,56 +18,28 @@ from pathlib import Path
 from ingest import folder
 from ingest.corpus import find_transcripts
 from ingest.embedder import Embedder, load_embedder, model_name
-from ingest.errors import IndexFolderError, TranscriptFormatError, UnknownDocument
+from ingest.errors import (
+    CorpusNotFound,
+    IndexFolderError,
+    TranscriptFormatError,
+    UnknownDocument,
+)
 from ingest.identities import unify_speakers
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
+from ingest.lexical import STEMMER
 from ingest.lock import IndexLock
 from ingest.readers import READERS_VERSION, read_document
+from ingest.report import FileReport, IngestReport, Stages, summarise
 from ingest.settings import IngestSettings
 from ingest.vectors import DocumentVectors, build_index, embed_documents
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """What ingest did with one file."""
-
-    name: str
-    status: str  # "new", "changed", "unchanged", "removed" or "failed"
-    format: str | None = None
-    speakers: int = 0
-    turns: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    encoding: str | None = None
-    notes: tuple[str, ...] = ()
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    index_dir: Path
-    files: tuple[FileReport, ...]
-    n_turns: int
-    n_chunks: int
-    seconds: float
-    up_to_date: bool  # nothing changed, so nothing was written
-    # Where the time went: "read" (files, parsing), "model" (loading it), "embed", "write".
-    stages: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        """The documents the index holds."""
-        return tuple(f.name for f in self.files if f.status in ("new", "changed", "unchanged"))
-
-    @property
-    def failed(self) -> tuple[FileReport, ...]:
-        return tuple(f for f in self.files if f.status == "failed")
 
 
 @dataclass
 class _Plan:
     keep: dict[str, Source] = field(default_factory=dict)  # unchanged: reuse
-    read: dict[str, tuple[Path, bytes, str]] = field(default_factory=dict)  # path, data, status
+    # to read: path, bytes, "new" or "changed", and the format asked for (None: detect)
+    read: dict[str, tuple[Path, bytes, str, str | None]] = field(default_factory=dict)
+    previous: dict[str, Source] = field(default_factory=dict)  # kept if its new version fails
     reports: list[FileReport] = field(default_factory=list)
 
 
@@ -87,20 +59,20 @@ def ingest(
     ingest of the same index. The previous index survives any error."""
     settings = settings or IngestSettings()
     began = time.perf_counter()
-    clock = _Stages()
+    clock = Stages()
     files, skipped = find_transcripts(paths or [settings.corpus])
     folder.check_target(settings.index_dir)
     model = embedder.name if embedder else model_name(Path(settings.model_path))
-    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION}
+    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
         existing = None if rebuild else _compatible(settings, model, chunker)
         plan = _plan(files, existing, format)
         plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
-        documents = _read(plan, format)
+        documents = _read(plan)
         clock.lap("read")
         if not documents and existing is not None and set(plan.keep) == set(existing.sources):
-            return _report(settings, plan.reports, existing, began, stages=clock.times)
+            return summarise(settings, plan.reports, existing, began, stages=clock.times)
         if not documents and not plan.keep:
             failed = [r for r in plan.reports if r.error]
             raise TranscriptFormatError(
@@ -133,7 +105,7 @@ def ingest(
         index.save(settings.index_dir)
         clock.lap("write")
         reports = [_done(r, new) for r in plan.reports]
-        return _report(settings, reports, index, began, written=True, stages=clock.times)
+        return summarise(settings, reports, index, began, written=True, stages=clock.times)
 
 
 def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]) -> Index | None:
@@ -157,6 +129,9 @@ def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> 
     whose files are elsewhere (re-read if they changed, dropped if they are gone)."""
     plan = _Plan()
     known = dict(existing.sources) if existing else {}
+    chunks: dict[str, int] = {}
+    for c in existing.chunks if existing else ():
+        chunks[c.source] = chunks.get(c.source, 0) + 1
     given = {f.name: f for f in files}
     others = [Path(s.path) for name, s in known.items() if name not in given and s.path is not None]
     for path in [*files, *others]:
@@ -177,25 +152,38 @@ def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> 
         wanted = format if path in files else None
         if old is not None and old.sha256 == digest and wanted in (None, old.format):
             plan.keep[name] = old
-            plan.reports.append(FileReport(name, "unchanged", old.format))
+            plan.reports.append(
+                FileReport(
+                    name,
+                    "unchanged",
+                    old.format,
+                    speakers=len({t.speaker for t in old.turns if t.speaker}),
+                    turns=len(old.turns),
+                    chunks=chunks.get(name, 0),
+                )
+            )
         else:
-            plan.read[name] = (path, data, "new" if old is None else "changed")
+            plan.read[name] = (path, data, "new" if old is None else "changed", wanted)
+            if old is not None:
+                plan.previous[name] = old
     for name, old in known.items():
         if name not in given and old.path is None:
             plan.keep[name] = old  # an index made before documents knew their files
     return plan
 
 
-def _read(plan: _Plan, format: str | None) -> list[Source]:
+def _read(plan: _Plan) -> list[Source]:
     """The documents to embed; a file that cannot be read is reported, and its previous
     version, if any, is kept."""
     documents = []
-    for name, (path, data, status) in plan.read.items():
+    for name, (path, data, status, format) in plan.read.items():
         began = time.perf_counter()
         try:
             doc = read_document(path, format=format, data=data)
         except TranscriptFormatError as exc:
             plan.reports.append(FileReport(name, "failed", error=str(exc)))
+            if name in plan.previous:
+                plan.keep[name] = plan.previous[name]
             continue
         turns = unify_speakers(doc.turns)
         source = Source(
@@ -233,38 +221,6 @@ def _done(report: FileReport, new: dict[str, DocumentVectors]) -> FileReport:
     )
 
 
-def _report(
-    settings: IngestSettings,
-    reports: list[FileReport],
-    index: Index,
-    began: float,
-    written: bool = False,
-    stages: dict[str, float] | None = None,
-) -> IngestReport:
-    return IngestReport(
-        settings.index_dir,
-        tuple(sorted(reports, key=lambda r: r.name)),
-        sum(len(s.turns) for s in index.sources.values()),
-        len(index.chunks),
-        time.perf_counter() - began,
-        up_to_date=not written,
-        stages=stages or {},
-    )
-
-
-class _Stages:
-    """Seconds per stage of one ingest, each lap timed from the end of the one before."""
-
-    def __init__(self) -> None:
-        self.times: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.times[stage] = round(self.times.get(stage, 0.0) + now - self._last, 3)
-        self._last = now
-
-
 def remove_documents(
     names: Sequence[str], settings: IngestSettings | None = None, *, wait: float = 0.0
 ) -> IngestReport:
@@ -281,6 +237,11 @@ def remove_documents(
             raise UnknownDocument(
                 f"No document named {missing[0]!r} in the index at {settings.index_dir}. "
                 f"Documents: {', '.join(index.sources)}."
+            )
+        if set(index.sources) <= set(names):
+            raise CorpusNotFound(
+                "Removing every document would leave an empty index. Add another transcript "
+                f"first, or delete the folder {settings.index_dir} to start over."
             )
         corpus = settings.corpus.resolve()
         reports = []
@@ -301,4 +262,4 @@ def remove_documents(
         )
         smaller = build_index(kept, manifest)
         smaller.save(settings.index_dir)
-        return _report(settings, reports, smaller, began, written=True)
+        return summarise(settings, reports, smaller, began, written=True)

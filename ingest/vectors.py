@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from ingest.chunks import Chunk, chunk_turns
 from ingest.embedder import Embedder
+from ingest.entities import annotate
 from ingest.index import Index, Manifest, Source
 from ingest.settings import IngestSettings
 
@@ -51,7 +52,9 @@ def embed_documents(
     """Cut each document into chunks and embed its chunks and sentences."""
     cut = []
     for source in sources:
-        chunks = chunk_turns(source.turns, source.text, settings.chunker)
+        chunks = annotate(
+            chunk_turns(source.turns, source.text, settings.chunker), source.turns, source.text
+        )
         keys = list(
             dict.fromkeys((c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences)
         )

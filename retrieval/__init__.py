@@ -5,7 +5,7 @@ from retrieval.assistant import Assistant, Request
 from retrieval.questions import read_questions
 from retrieval.retriever import Searcher, TranscriptRetriever
 from retrieval.settings import Backend, LLMSettings, Settings
-from retrieval.types import DOCUMENT, Answer, Citation, Hit
+from retrieval.types import DOCUMENT, Answer, Citation, Hit, Place
 
 __all__ = [
     "DOCUMENT",
@@ -16,6 +16,7 @@ __all__ = [
     "Citation",
     "Hit",
     "LLMSettings",
+    "Place",
     "Request",
     "Searcher",
     "Settings",

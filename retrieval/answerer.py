@@ -1,21 +1,24 @@
 """The offline default answerer: quote the sentences that answer, cite each, or refuse.
 
 Each sentence of the retrieved passages is scored by how close it is in meaning to the
-question (its own embedding, computed at ingest), how well its passage was retrieved, and how
-much of the question's rarer words it contains. The answer quotes the best sentences, each
-followed by `[n]`. When even the best sentence scores under the refusal threshold, the
-transcript is taken not to answer the question.
+question (its own embedding, computed at ingest), how well its passage was retrieved, how much
+of the question's rarer words it contains, and whether it holds the kind of answer the question
+asks for (a date for "when", a person for "who": see `retrieval.expect`). When even the best
+sentence scores under the refusal threshold, the transcripts are taken not to answer the
+question. Otherwise `retrieval.quotes` picks and words the quotes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.chunks import Chunk, Sentence, normalise
+from ingest.chunks import normalise
+from ingest.entities import HEADING
 from ingest.index import Index
+from retrieval.expect import Expectation, expect
 from retrieval.query import Query
+from retrieval.quotes import Context, Scored, about_several_speakers, choose, widened, write
 from retrieval.settings import Settings
 from retrieval.text import TermWeights, foreign_share, looks_like_instruction, scripts, terms
 from retrieval.types import Citation
@@ -23,13 +26,7 @@ from retrieval.types import Citation
 REFUSAL = "The transcripts do not cover this, so I cannot answer it without guessing."
 # A question about what was asked may quote questions; any other may not.
 _ASKS_ABOUT_QUESTIONS = re.compile(r"\b(ask|asks|asked|asking|question|questions|request)\b", re.I)
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    chunk: Chunk
-    sentence: Sentence
-    score: float
+_FIRST_PERSON = re.compile(r"\b(I|we|my|our|me|us)\b")
 
 
 @dataclass(frozen=True)
@@ -45,14 +42,16 @@ class Weights:
     semantic: float
     passage: float
     lexical: float
+    kind: float  # holding the kind of answer asked for
 
     @classmethod
     def of(cls, settings: Settings, cross_lingual: bool) -> Weights:
         """The settings' weights; across scripts the word signal is off and the rest rescaled."""
+        s = settings
         if not cross_lingual:
-            return cls(settings.semantic_weight, settings.passage_weight, settings.lexical_weight)
-        kept = settings.semantic_weight + settings.passage_weight
-        return cls(settings.semantic_weight / kept, settings.passage_weight / kept, 0.0)
+            return cls(s.semantic_weight, s.passage_weight, s.lexical_weight, s.kind_weight)
+        kept = s.semantic_weight + s.passage_weight
+        return cls(s.semantic_weight / kept, s.passage_weight / kept, 0.0, s.kind_weight)
 
 
 class ExtractiveAnswerer:
@@ -65,11 +64,18 @@ class ExtractiveAnswerer:
             for s in c.sentences
         )
         self.scripts = set().union(*(scripts(s.text) for s in index.sources.values()))
+        self.context = Context(index)
+
+    def is_foreign(self, question: str) -> bool:
+        """Mostly written in scripts the transcripts never use (Japanese over English)."""
+        return foreign_share(question, self.scripts) > self.settings.foreign_script_share
 
     def source_text(self, source: str) -> str:
         return self.index.sources[source].text
 
-    def score(self, query: Query, ignore_words: str = "") -> list[ScoredSentence]:
+    def score(
+        self, query: Query, ignore_words: str = "", expected: Expectation | None = None
+    ) -> list[Scored]:
         """Every sentence of the query's hits, best first, each once; `ignore_words` (the words
         that name the asked-about speakers) count for nothing.
 
@@ -80,16 +86,18 @@ class ExtractiveAnswerer:
         ignored = set(terms(ignore_words))
         query_terms = [t for t in terms(question) if t not in ignored]
         quote_questions = bool(_ASKS_ABOUT_QUESTIONS.search(question))
-        foreign = foreign_share(question, self.scripts) > self.settings.foreign_script_share
-        weights = Weights.of(self.settings, cross_lingual=foreign)
+        weights = Weights.of(self.settings, cross_lingual=query.foreign)
+        expected = expected or expect(question)
         seen: set[tuple[str, int]] = set()
-        scored: list[ScoredSentence] = []
+        scored: list[Scored] = []
         for hit in query.hits:
             for sentence in hit.chunk.sentences:
                 key = (hit.chunk.source, sentence.start_char)
                 may_quote = quote_questions or hit.chunk.speaker in subjects
                 if key in seen or (sentence.asks and not may_quote):
                     continue
+                if HEADING in sentence.kinds and not expected.kinds & {"PERSON", "ORG"}:
+                    continue  # a name-and-role line answers who, not what
                 seen.add(key)
                 text = self.source_text(hit.chunk.source)[sentence.start_char : sentence.end_char]
                 if looks_like_instruction(text):
@@ -102,40 +110,41 @@ class ExtractiveAnswerer:
                     + weights.passage * hit.score
                     + weights.lexical * lexical
                 )
-                scored.append(ScoredSentence(hit.chunk, sentence, total))
+                if expected.kinds:
+                    first_person = bool(hit.chunk.speaker) and bool(_FIRST_PERSON.search(text))
+                    if expected.met_by(sentence.kinds, first_person):
+                        total += weights.kind
+                scored.append(Scored(hit.chunk, sentence, total))
         return sorted(scored, key=lambda s: -s.score)
+
+    def threshold(self, query: Query) -> float:
+        """The refusal threshold for this question (its own for another script)."""
+        s = self.settings
+        return s.foreign_refusal_threshold if query.foreign else s.refusal_threshold
+
+    def sentence_scores(self, query: Query, ignore_words: str = "") -> dict[tuple[str, int], float]:
+        """(source, start) -> how well each sentence of the hits answers the question."""
+        return {
+            (s.chunk.source, s.sentence.start_char): s.score
+            for s in self.score(query, ignore_words)
+        }
 
     def answer(self, query: Query, ignore_words: str = "") -> Draft:
         """Quotes of the best sentences, each cited, or a refusal when even the best is weak."""
-        scored = self.score(query, ignore_words)
+        expected = expect(query.question)
+        scored = self.score(query, ignore_words, expected)
         best = scored[0].score if scored else 0.0
-        if best < self.settings.refusal_threshold:
+        if best < self.threshold(query):
             return Draft(REFUSAL, True, (), best)
-        chosen = self._choose(scored, query.speakers)
-        citations = tuple(
-            Citation.of(n, s.chunk, s.sentence, self.index.sources[s.chunk.source])
-            for n, s in enumerate(chosen, start=1)
+        several = about_several_speakers(query.question, query.speakers)
+        chosen = choose(
+            scored, query.speakers, several, self.settings.quote_margin, self.settings.max_quotes
         )
-        text = " ".join(f"{normalise(c.quote)} [{c.n}]" for c in citations)
-        return Draft(text, False, citations, best)
-
-    def _choose(
-        self, scored: list[ScoredSentence], named_speakers: Sequence[str]
-    ) -> list[ScoredSentence]:
-        """The best sentence, the best of each other named speaker, then close runners-up."""
-        floor = max(self.settings.refusal_threshold, scored[0].score - self.settings.quote_margin)
-        chosen = [scored[0]]
-        for speaker in named_speakers:
-            best_of = next((s for s in scored if s.chunk.speaker == speaker), None)
-            if (
-                best_of
-                and best_of not in chosen
-                and best_of.score >= self.settings.refusal_threshold
-            ):
-                chosen.append(best_of)
-        for s in scored:
-            if len(chosen) >= self.settings.max_quotes:
-                break
-            if s.score >= floor and s not in chosen:
-                chosen.append(s)
-        return chosen[: max(self.settings.max_quotes, len(named_speakers))]
+        quotes = widened(chosen, self.context)
+        citations = tuple(
+            Citation.of(n, q.chunk, q.sentence, self.index.sources[q.chunk.source])
+            for n, q in enumerate(quotes, start=1)
+        )
+        written = [(c.n, q, c.quote) for c, q in zip(citations, quotes, strict=True)]
+        by_speaker = expected.person or (several and len({q.chunk.speaker for q in quotes}) > 1)
+        return Draft(write(written, by_speaker), False, citations, best)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -18,6 +19,7 @@ class Options(TypedDict, total=False):
     k: int | None
     backend: Backend | None
     document: str | None
+    history: Sequence[Answer] | None  # the conversation so far, oldest first
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Request:
     k: int | None = None
     backend: Backend | None = None
     document: str | None = None
+    history: Sequence[Answer] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,14 @@ class Reply:
 class Query:
     """What the path knows so far; each step returns a copy with its part filled in."""
 
-    question: str
+    question: str  # as answered: a follow-up made standalone
+    asked: str  # as the user wrote it
     k: int
     use_llm: bool
     explicit_speaker: bool  # the speaker filter came from the caller, not from the question
     speakers: tuple[str, ...]  # whose words to search: full names, or DOCUMENT; () for all
     documents: tuple[str, ...]  # which documents (file names) to search; () for all
+    foreign: bool  # written mostly in a script the transcripts never use (see Settings)
     began: float  # time.perf_counter() when the question came in
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), compare=False)
     hits: tuple[Hit, ...] = ()

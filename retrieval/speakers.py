@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.turns import Turn
+from retrieval.names import romanised_words, sounds_like
 from retrieval.settings import Settings
 from retrieval.text import STOPWORDS, fold, words
 from retrieval.types import DOCUMENT
@@ -34,6 +35,8 @@ TITLE_WORDS = frozenset(
     ]
 )
 ROLE_WORDS = ("moderator", "chair", "chairperson", "host", "facilitator", "presenter")
+# "and"/"or" joining two names: English, and Japanese particles in romaji (と, や, および, または)
+AND_WORDS = frozenset({"and", "or", "to", "ya", "oyobi", "mataha"})
 _AFFILIATION_SPLIT = re.compile(r"[,/;()]")
 
 
@@ -97,10 +100,17 @@ class SpeakerDirectory:
     def mentions(self, question: str) -> list[tuple[int, str]]:
         """(position, speaker) for every speaker the question names, in reading order."""
         folded = " " + " ".join(words(question)) + " "
+        romaji = romanised_words(question)  # names in kanji or katakana, read out
         found = []
         for p in self.profiles:
             positions = [folded.find(f" {cue}{end} ") for cue in p.cues for end in ("", "s")]
             positions = [pos for pos in positions if pos >= 0]
+            single = [c for c in p.cues if " " not in c]
+            positions += [
+                len(folded) + i
+                for i, word in enumerate(romaji)
+                if any(sounds_like(word, cue) for cue in single)
+            ]
             if positions:
                 found.append((min(positions), p.name))
         return sorted(found)
@@ -118,10 +128,14 @@ class SpeakerDirectory:
         if not mentions:
             return []
         folded = " " + " ".join(words(question)) + " "
+        romaji = romanised_words(question)
         subjects = [mentions[0][1]]
         for (prev, _), (pos, name) in itertools.pairwise(mentions):
-            between = set(folded[prev:pos].split()[1:]) - {"the", "both"}
-            if between & {"and", "or"} and len(between) <= self.settings.joined_names_gap:
+            if prev >= len(folded):  # both named in Japanese: the romaji words between them
+                between = set(romaji[prev - len(folded) + 1 : pos - len(folded)])
+            else:
+                between = set(folded[prev:pos].split()[1:]) - {"the", "both"}
+            if between & AND_WORDS and len(between) <= self.settings.joined_names_gap:
                 subjects.append(name)
             else:
                 break

@@ -129,6 +129,9 @@ class Answer:
     confidence: float = 0.0
     # LLM claims that citation verification removed (no passage sentence supports them).
     removed_claims: tuple[str, ...] = ()
+    # The question actually answered, when a follow-up was read in the light of the
+    # conversation ("What about the EU?" -> "What does the EU's AI bill enforce?"); else None.
+    resolved: str | None = None
 
     def to_dict(self, id: Any = None) -> dict[str, Any]:
         """The JSON contract of `webinar-rag ask --json`."""
@@ -142,4 +145,5 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "backend": self.backend,
             "notice": self.notice,
+            "resolved_question": self.resolved,
         }

@@ -33,7 +33,8 @@ _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 class Verified:
     text: str
     citations: tuple[Citation, ...]
-    removed: tuple[str, ...]
+    removed: tuple[str, ...]  # claims no sentence supports, or whose support is off the question
+    repeated: int = 0  # claims dropped as repeats of a kept one
 
 
 class CitationVerifier:
@@ -45,12 +46,25 @@ class CitationVerifier:
         self.weights = weights
         self.settings = settings
 
-    def verify(self, reply: str, hits: Sequence[Hit], question: str = "") -> Verified:
+    def verify(
+        self,
+        reply: str,
+        hits: Sequence[Hit],
+        question: str = "",
+        relevance: Callable[[str, int], float] | None = None,
+        floor: float = float("-inf"),
+    ) -> Verified:
+        """The reply's claims that a passage supports, each cited. `relevance(source, start)`
+        says how well a sentence answers the question (the extractive judge's score): a claim
+        whose support scores under `floor` is true but beside the point, and is dropped. A claim
+        that repeats a kept one (nearly the same content words) is dropped too."""
         claims = split_claims(reply)
         vectors = self.embedder.embed([text for text, _ in claims])
         kept: list[tuple[str, int]] = []
         citations: dict[tuple[str, int], Citation] = {}
         removed: list[str] = []
+        said: list[frozenset[str]] = []
+        repeated = 0
         for (text, markers), vector in zip(claims, vectors, strict=True):
             valid = [n for n in markers if 1 <= n <= len(hits)]
             passages = [hits[n - 1] for n in dict.fromkeys(valid)] or list(hits)
@@ -60,12 +74,20 @@ class CitationVerifier:
                 continue
             chunk, sentence = best
             key = (chunk.source, sentence.start_char)
+            if relevance is not None and relevance(*key) < floor:
+                removed.append(text)
+                continue
+            words = frozenset(terms(text))
+            if any(_alike(words, other) for other in said):
+                repeated += 1
+                continue
+            said.append(words)
             if key not in citations:
                 source = self.index.sources[chunk.source]
                 citations[key] = Citation.of(len(citations) + 1, chunk, sentence, source)
             kept.append((text, citations[key].n))
         answer = " ".join(f"{text} [{n}]" for text, n in kept)
-        return Verified(answer, tuple(citations.values()), tuple(removed))
+        return Verified(answer, tuple(citations.values()), tuple(removed), repeated)
 
     def _best_support(
         self, claim: str, vector: np.ndarray, passages: Sequence[Hit], question: str
@@ -97,6 +119,11 @@ class CitationVerifier:
             ):
                 return hit.chunk, sentence
         return None
+
+
+def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two claims say the same when they share nearly all their content words (Jaccard 0.8)."""
+    return bool(a | b) and len(a & b) / len(a | b) >= 0.8
 
 
 def split_claims(reply: str) -> list[tuple[str, list[int]]]:

@@ -32,6 +32,7 @@ ANSWER_KEYS = {
     "timings_ms",
     "backend",  # issue 3: which backend answered ("extractive" or "llm:<model>")
     "notice",  # issue 3: None, or what went wrong / what was changed
+    "resolved_question",  # issue 11: the follow-up as answered, or None
 }
 
 

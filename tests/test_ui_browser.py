@@ -1,4 +1,5 @@
-"""The chat UI in real Chromium: ask, read the cited quotes, open one in the transcript.
+"""The page in real Chromium: ask, read the cited quotes, open one in the transcript; search;
+add a document through the file input and ask about it.
 
 Screenshots of every step go to test-artifacts/. With UPDATE_SCREENSHOT=1 the opened citation
 also replaces docs/screenshot.png (the README's picture).
@@ -7,13 +8,20 @@ also replaces docs/screenshot.png (the README's picture).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+import app
+from eval.local_llm import free_port
+from ingest import Embedder, ingest
+from retrieval import Assistant, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -49,18 +57,52 @@ def browser() -> Iterator[Browser]:
             browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
+@pytest.fixture(scope="module")
+def changes_url(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, settings: Settings
+) -> Iterator[str]:
+    """An app that allows changes, over its own small corpus and index (never ./corpus)."""
+    root = tmp_path_factory.mktemp("browser-corpus")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "standup.txt").write_text(
+        "Priya: The harbour bridge needs new cables before winter.\n"
+        "Tomas: The cables arrive in October.\n",
+        encoding="utf-8",
+    )
+    ingest_settings = replace(settings.ingest, corpus=corpus, index_dir=root / "index")
+    ingest([corpus], ingest_settings, embedder=embedder)
+    demo = app.build_app(
+        Assistant.load(replace(settings, ingest=ingest_settings)), allow_changes=True
+    )
+    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+def open_page(browser: Browser, url: str) -> Iterator[Page]:
     """A fresh browser session (its own chat history) with the app loaded."""
     context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto(app_url)
+    page.goto(url)
     expect(page.locator("#wr-question textarea")).to_be_editable()
     try:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    yield from open_page(browser, app_url)
+
+
+@pytest.fixture
+def changes_page(browser: Browser, changes_url: str) -> Iterator[Page]:
+    yield from open_page(browser, changes_url)
 
 
 def shot(page: Page, name: str) -> Path:
@@ -145,3 +187,63 @@ def test_empty_question_gets_a_clear_message(page: Page) -> None:
     notice = page.locator("#wr-chat .wr-notice")
     expect(notice).to_contain_text("Type a question first")
     shot(page, "5-empty-question")
+
+
+def test_search_tab_lists_ranked_passages(page: Page) -> None:
+    page.get_by_role("tab", name="Search").click()
+    box = page.locator("#wr-search-query textarea")
+    box.fill("AI bill")
+    box.press("Enter")
+    hits = page.locator("#wr-hits .wr-hit")
+    expect(hits.first).to_be_visible()
+    assert hits.count() >= 3
+    assert [n.strip() for n in hits.locator(".wr-n").all_inner_texts()][:3] == ["1", "2", "3"]
+    expect(hits.first.locator(".wr-score")).to_have_text(re.compile(r"^0\.\d{3}$"))
+    expect(page.locator("#wr-hits")).to_contain_text("Makiko Tsuda")
+    shot(page, "6-search")
+
+
+def test_uploaded_document_is_listed_filtered_and_cited_with_its_time(
+    changes_page: Page, tmp_path: Path
+) -> None:
+    page = changes_page
+    captions = tmp_path / "volcanoes.vtt"
+    captions.write_text(
+        "WEBVTT\n\n"
+        "00:00:01.000 --> 00:00:04.000\n<v Carol>Volcanoes erupt when magma pressure builds.\n\n"
+        "00:01:05.000 --> 00:01:09.000\n<v Dan>Geologists monitor seismic tremors near "
+        "volcanoes.\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#wr-upload input[type=file]").set_input_files(str(captions))
+    status = page.locator("#wr-status")
+    expect(status.locator(".wr-total")).to_contain_text("2 document(s)")
+    expect(status).to_contain_text("volcanoes.vtt new: vtt, 2 speaker(s)")
+    expect(page.locator("#wr-docs")).to_contain_text("volcanoes.vtt")
+    expect(page.locator("#wr-docs")).to_contain_text("Carol, Dan")
+    shot(page, "7-uploaded")
+
+    page.get_by_role("tab", name="Ask").click()
+    page.locator("#wr-document input").click()
+    page.get_by_role("option", name="volcanoes").click()
+    expect(page.locator("#wr-document input")).to_have_value("volcanoes")
+    ask(page, "What do geologists monitor?")
+    card = page.locator("#wr-chat .wr-card").first
+    expect(card.locator(".wr-who")).to_have_text("Dan")
+    expect(card.locator(".wr-where")).to_have_text("[1:05]")
+    expect(card.locator(".wr-doc")).to_have_text("volcanoes")
+    shot(page, "8-document-filter")
+
+
+def test_example_questions_come_from_the_corpus_and_fill_the_box(page: Page) -> None:
+    example = page.locator("#wr-examples").get_by_text(re.compile(r"^What did ")).first
+    example.scroll_into_view_if_needed()
+    said = example.inner_text().strip()
+    assert re.fullmatch(r"What did .+ say about .+\?", said)
+    example.click()
+    box = page.locator("#wr-question textarea")
+    expect(box).to_have_value(said)
+    box.press("Enter")
+    expect(page.locator("#wr-chat .wr-card").first).to_be_visible()
+    shot(page, "9-example")

@@ -1,50 +1,28 @@
-"""The Gradio page around one loaded assistant, and what its events do.
+"""The Gradio page around one loaded assistant: the components and which handler each event
+runs. Three tabs: Ask (the chat, `ui.chat`), Search (`ui.search`) and Documents (`ui.corpus`).
 
-`Chat` holds the handlers (no session state: that travels in gr.State); `build_app` lays out
-the components and wires them to the handlers. The HTML they show comes from `ui.render`.
+What the page shows of the index (header, filters, examples, document list) is read again on
+every page load and after every change, so it follows the index the answers come from.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from dataclasses import replace
 from importlib import resources
 from typing import Any
 
 import gradio as gr
 
-from ingest import WebinarRagError
-from retrieval import DOCUMENT, Answer, Assistant
-from ui.render import (
-    NO_CITATION,
-    WAITING,
-    Citations,
-    answer_html,
-    citation_choices,
-    error_html,
-    header_html,
-    notice_html,
-    passage_html,
-    question_html,
-    streaming_html,
-)
+from ingest import TRANSCRIPT_SUFFIXES
+from retrieval import Assistant
+from ui.chat import Chat
+from ui.corpus import OFF, Corpus, documents_html, remove_choices
+from ui.examples import example_questions
+from ui.filters import ALL, document_choices, kept, speaker_choices
+from ui.live import Live
+from ui.render import NO_CITATION, header_html, notice_html
+from ui.search import Search
 
-ALL = "all"  # the speaker filter's "everyone" value (DOCUMENT is retrieval's own value)
-EXAMPLES = [
-    "What does Japan's AI bill enforce?",
-    "How is the EU AI Act enforced?",
-    "What did Ichikawa say about Japan's approach to AI governance?",
-    "What does Fujitsu want from EU-Japan cooperation?",
-    "Who co-organized the webinar?",
-]
-FILTERED = "Only the words of {speaker} were searched; choose All speakers to search everyone."
-EMPTY_QUESTION = "Type a question first, for example: What does Japan's AI bill enforce?"
-INTERNAL_ERROR = (
-    "Something went wrong on our side while answering. The details are in the server log; "
-    "please try again or rephrase the question."
-)
-CONCURRENCY = 4  # answers computed at once; more wait in the queue
+CONCURRENCY = 4  # answers and searches computed at once; more wait in the queue
 
 # System fonts: the UI works offline, with nothing fetched from a font service.
 THEME = gr.themes.Soft(
@@ -68,141 +46,86 @@ watch('value', () => {
 });
 """
 
-log = logging.getLogger("webinar_rag.app")  # the name from before the split, kept for log setups
+
+def index_views(assistant: Assistant, *filters: str | None) -> tuple[Any, ...]:
+    """Updates of (header, chat speaker, chat document, search speaker, search document,
+    examples, document list, remove picker) for the assistant's index. Given the four
+    filters' values, each keeps its value if still offered (else All); without them the
+    values are left alone (a page load, while someone may already be choosing)."""
+    speakers, documents = speaker_choices(assistant), document_choices(assistant)
+    offered = [speakers, documents, speakers, documents]
+    values = [kept(v, c) for v, c in zip(filters, offered, strict=True)] if filters else []
+    dropdowns = []
+    for i, choices in enumerate(offered):
+        change: dict[str, Any] = {"choices": choices}
+        if values:
+            change["value"] = values[i]
+        dropdowns.append(gr.update(**change))
+    return (
+        header_html([s.label for s in assistant.index.sources.values()]),
+        *dropdowns,
+        gr.update(samples=[[q] for q in example_questions(assistant.index)]),
+        documents_html(assistant.index.sources.values()),
+        gr.update(choices=remove_choices(assistant), value=[]),
+    )
 
 
-class Chat:
-    """What the UI's events do. Handlers only read the assistant: each session's history and
-    citations come in as arguments and go back as outputs (gr.State), never stored here."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-
-    def respond(
-        self,
-        question: str,
-        history: list[dict[str, Any]],
-        cited: list[Citations],
-        speaker: str = ALL,
-        backend: str = "",
-        k: float = 0,
-    ) -> Iterator[tuple[Any, ...]]:
-        """Yields (history, cited, citation list, passage panel, question box) as it streams."""
-        history, cited = [*(history or [])], [*(cited or [])]
-        question = (question or "").strip()
-        if not question:
-            history.append({"role": "assistant", "content": notice_html(EMPTY_QUESTION)})
-            yield _outputs(history, [*cited, None])
-            return
-        history.append({"role": "user", "content": question_html(question)})
-        history.append({"role": "assistant", "content": WAITING})
-        cited += [None, None]
-        yield _outputs(history, cited, gr.update(choices=[], value=None), NO_CITATION)
-        options: dict[str, Any] = {
-            "speaker": None if speaker == ALL else speaker,
-            "k": int(k) or None,
-            "backend": backend if backend in ("extractive", "llm") else None,
-        }
-        streamed = ""
-        try:
-            for piece in self.assistant.stream(question, **options):
-                if isinstance(piece, Answer):
-                    if piece.refused and options["speaker"] and not piece.notice:
-                        who = "the document itself" if speaker == DOCUMENT else speaker
-                        piece = replace(piece, notice=FILTERED.format(speaker=who))
-                    history[-1] = {"role": "assistant", "content": answer_html(piece)}
-                    cited[-1] = piece.citations
-                    choices = citation_choices(len(history) - 1, piece.citations)
-                    yield _outputs(
-                        history, cited, gr.update(choices=choices, value=None), NO_CITATION
-                    )
-                    return
-                streamed += piece
-                history[-1] = {"role": "assistant", "content": streaming_html(streamed)}
-                yield _outputs(history, cited)
-        except WebinarRagError as exc:  # an unknown speaker, say: the message names the fix
-            history[-1] = {"role": "assistant", "content": error_html(str(exc))}
-        except Exception:  # a bug of ours: the traceback goes to the log, never to the page
-            log.exception("answering %r failed", question)
-            history[-1] = {"role": "assistant", "content": error_html(INTERNAL_ERROR)}
-        yield _outputs(history, cited)
-
-    def open_citation(self, value: str | None, cited: list[Citations]) -> str:
-        """A "message:n" radio value -> the passage panel with that citation marked."""
-        try:
-            message, n = (int(part) for part in (value or "").split(":"))
-        except ValueError:
-            return NO_CITATION
-        citations = cited[message] if 0 <= message < len(cited) else None
-        c = next((c for c in citations or () if c.n == n), None)
-        if c is None or c.source not in self.assistant.index.sources:
-            return NO_CITATION
-        return passage_html(self.assistant.index.sources[c.source], c)
-
-    def pick_message(self, cited: list[Citations], evt: gr.SelectData) -> tuple[Any, Any]:
-        """Clicking an earlier answer lists its citations again."""
-        index = evt.index if isinstance(evt.index, int) else -1
-        if not 0 <= index < len(cited) or not cited[index]:
-            return gr.update(), gr.update()
-        return gr.update(choices=citation_choices(index, cited[index]), value=None), NO_CITATION
-
-    def ask(
-        self, question: str, speaker: str | None = None, k: int | None = None
-    ) -> dict[str, Any]:
-        """Answer a question from the transcript: the JSON of `webinar-rag ask --json`."""
-        if k is not None and k < 1:
-            raise gr.Error(f"k must be at least 1, not {k}.")
-        try:
-            return self.assistant.ask(question, speaker=speaker or None, k=k).to_dict()
-        except WebinarRagError as exc:
-            raise gr.Error(str(exc)) from exc
+def filter_row(
+    assistant: Assistant, prefix: str, most: int
+) -> tuple[gr.Dropdown, gr.Dropdown, gr.Slider]:
+    """Whose words, which document, how many passages: the same row in the ask and search
+    tabs (element ids `{prefix}speaker`, `{prefix}document`)."""
+    with gr.Row(elem_id=f"{prefix}options"):
+        speaker = gr.Dropdown(
+            speaker_choices(assistant),
+            value=ALL,
+            label="Only the words of",
+            elem_id=f"{prefix}speaker",
+        )
+        document = gr.Dropdown(
+            document_choices(assistant), value=ALL, label="Only in", elem_id=f"{prefix}document"
+        )
+        k = gr.Slider(1, most, value=assistant.settings.top_k, step=1, label="Passages")
+    return speaker, document, k
 
 
-def _outputs(
-    history: list[dict[str, Any]], cited: list[Citations], citations: Any = None, panel: Any = None
-) -> tuple[Any, ...]:
-    """One update of (chat, citations per message, citation list, passage panel, question box);
-    copies, so an update already sent never changes under Gradio's feet."""
-    return [*history], [*cited], citations or gr.update(), panel or gr.update(), ""
-
-
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The UI around one loaded assistant; `app.launch()` serves it with THEME and CSS."""
-    chat = Chat(assistant)
+def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
+    """The UI around one loaded assistant; `app.launch()` serves it with THEME and CSS.
+    `allow_changes` turns on uploading and removing documents: off unless the server says
+    it is safe (bound to this machine, or behind a login)."""
+    live = Live(assistant)
+    chat, search, corpus = Chat(live), Search(live), Corpus(live, allow_changes)
     llm = assistant.settings.llm
-    speakers = [("All speakers", ALL)] + [(n, n) for n in assistant.speakers.names]
-    speakers.append(("Document (title, organisers, notes)", DOCUMENT))
-    backends = [("Offline: quotes from the transcript", "extractive"), (f"LLM: {llm.model}", "llm")]
+    backends = [
+        ("Offline: quotes from the transcripts", "extractive"),
+        (f"LLM: {llm.model}", "llm"),
+    ]
+    examples = example_questions(assistant.index)
 
-    with gr.Blocks(title="webinar-rag", analytics_enabled=False) as demo:
-        gr.HTML(header_html(assistant.index.sources))
+    with gr.Blocks(title="Ask the transcripts", analytics_enabled=False) as demo:
+        header = gr.HTML(header_html([s.label for s in assistant.index.sources.values()]))
         cited = gr.State([])
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(
-                    label="Conversation",
-                    show_label=False,
-                    height=520,
-                    elem_id="wr-chat",
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    group_consecutive_messages=False,
-                    placeholder="Ask a question about the webinar, or pick an example below.",
-                )
-                question = gr.Textbox(
-                    show_label=False,
-                    placeholder="Ask about the webinar, e.g. What does Japan's AI bill enforce?",
-                    submit_btn="Ask",
-                    elem_id="wr-question",
-                    autofocus=True,
-                )
-                with gr.Row(elem_id="wr-options"):
-                    speaker = gr.Dropdown(
-                        speakers, value=ALL, label="Only the words of", elem_id="wr-speaker"
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=420):
+                    chatbot = gr.Chatbot(
+                        label="Conversation",
+                        show_label=False,
+                        height=520,
+                        elem_id="wr-chat",
+                        latex_delimiters=[],
+                        feedback_options=None,
+                        group_consecutive_messages=False,
+                        placeholder="Ask a question about the transcripts, or pick an example.",
                     )
-                    k = gr.Slider(
-                        1, 10, value=assistant.settings.top_k, step=1, label="Passages to search"
+                    question = gr.Textbox(
+                        show_label=False,
+                        placeholder="Ask a question about the transcripts",
+                        submit_btn="Ask",
+                        elem_id="wr-question",
+                        autofocus=True,
                     )
+                    speaker, document, k = filter_row(assistant, "wr-", most=10)
                     backend = gr.Radio(
                         backends,
                         value="llm" if assistant.uses_llm() else "extractive",
@@ -210,26 +133,80 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         visible=llm.configured,
                         elem_id="wr-backend",
                     )
-                gr.Examples(EXAMPLES, inputs=[question], label="Examples")
-            with gr.Column(scale=2, min_width=320):
-                opened = gr.Radio(
-                    [],
-                    label="Citations: click one to read it in the transcript",
-                    info="They appear here after each answer; click an earlier answer to list "
-                    "its citations again.",
-                    elem_id="wr-cites",
+                    # a Dataset, not gr.Examples: its samples change with the index, and
+                    # gr.Examples only fills in the inputs its first samples had
+                    shown = gr.Dataset(
+                        components=[question],
+                        samples=[[q] for q in examples],
+                        label="Examples",
+                        layout="table",
+                        elem_id="wr-examples",
+                    )
+                with gr.Column(scale=2, min_width=320):
+                    opened = gr.Radio(
+                        [],
+                        label="Citations: click one to read it in the transcript",
+                        info="They appear here after each answer; click an earlier answer to "
+                        "list its citations again.",
+                        elem_id="wr-cites",
+                    )
+                    passage = gr.HTML(NO_CITATION, elem_id="wr-passage", js_on_load=SCROLL_TO_MARK)
+            with gr.Tab("Search", id="search"):
+                query = gr.Textbox(
+                    show_label=False,
+                    placeholder="Words or a question: lists the passages that match best",
+                    submit_btn="Search",
+                    elem_id="wr-search-query",
                 )
-                passage = gr.HTML(NO_CITATION, elem_id="wr-passage", js_on_load=SCROLL_TO_MARK)
+                search_speaker, search_document, search_k = filter_row(
+                    assistant, "wr-search-", most=20
+                )
+                hits = gr.HTML(elem_id="wr-hits")
+            with gr.Tab("Documents", id="documents"):
+                listing = gr.HTML(
+                    documents_html(assistant.index.sources.values()), elem_id="wr-docs"
+                )
+                gr.HTML(notice_html(OFF), visible=not allow_changes, elem_id="wr-off")
+                with gr.Group(visible=allow_changes):
+                    files = gr.File(
+                        label="Add transcripts: drop files here or click to choose",
+                        file_count="multiple",
+                        file_types=list(TRANSCRIPT_SUFFIXES),
+                        height=150,
+                        elem_id="wr-upload",
+                    )
+                    replace = gr.Checkbox(
+                        False, label="Replace documents of the same name", elem_id="wr-replace"
+                    )
+                status = gr.HTML(elem_id="wr-status")
+                with gr.Group(visible=allow_changes):
+                    pick = gr.CheckboxGroup(
+                        remove_choices(assistant), label="Remove documents", elem_id="wr-pick"
+                    )
+                    remove = gr.Button(
+                        "Remove the ticked documents",
+                        variant="stop",
+                        size="sm",
+                        elem_id="wr-remove",
+                    )
 
         private: dict[str, Any] = {"api_visibility": "private"}
+        busy: dict[str, Any] = {"concurrency_id": "assistant", "concurrency_limit": CONCURRENCY}
+        changes: dict[str, Any] = {"concurrency_id": "corpus", "concurrency_limit": 1}
+        filters = [speaker, document, search_speaker, search_document]
+        views = [header, *filters, shown, listing, pick]
+
+        def refresh(*values: str | None) -> tuple[Any, ...]:
+            return index_views(live(), *values)
+
         question.submit(
             chat.respond,
-            [question, chatbot, cited, speaker, backend, k],
+            [question, chatbot, cited, speaker, backend, k, document],
             [chatbot, cited, opened, passage, question],
-            concurrency_id="assistant",
-            concurrency_limit=CONCURRENCY,
+            **busy,
             **private,
         )
+        shown.click(lambda sample: sample[0], shown, question, **private)
         opened.select(chat.open_citation, [opened, cited], passage, **private)
         chatbot.select(chat.pick_message, [cited], [opened, passage], **private)
         chatbot.clear(
@@ -238,5 +215,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             [cited, opened, passage],
             **private,
         )
-        gr.api(chat.ask, api_name="ask", concurrency_id="assistant", concurrency_limit=CONCURRENCY)
+        query.submit(
+            search.run, [query, search_speaker, search_document, search_k], hits, **busy, **private
+        )
+        files.upload(corpus.upload, [files, replace], [status, files], **changes, **private).then(
+            refresh, filters, views, **private
+        )
+        remove.click(corpus.remove, [pick], status, **changes, **private).then(
+            refresh, filters, views, **private
+        )
+        demo.load(lambda: refresh(), None, views, **private)
+        gr.api(chat.ask, api_name="ask", **busy)
+        gr.api(search.api, api_name="search", **busy)
     return demo

@@ -6,33 +6,39 @@ Kept apart from the Gradio layout so the escaping can be read, and tested, witho
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from ingest import Source
 from retrieval import Answer, Citation
 
 CONTEXT = 300  # characters of the neighbouring paragraphs shown around a quote
+HEADER_TITLES = 3  # documents named in the header; more are counted
 NO_CITATION = '<div class="wr-ctx-empty">Click a citation to read it in the transcript.</div>'
+GONE = (
+    '<div class="wr-ctx-empty">That document was changed or removed since this answer; '
+    "ask again to cite the current one.</div>"
+)
 WAITING = '<div class="wr-wait">Searching…</div>'
 Citations = tuple[Citation, ...] | None  # per chat message: the answer's citations, or None
 
 
-def _text(text: str) -> str:
+def text_html(text: str) -> str:
     """Escaped, whitespace folded: no blank line may end the chat's HTML block early."""
     return html.escape(" ".join(text.split()))
 
 
-def speaker_label(c: Citation) -> str:
-    """Text with no speaker (title, organisers, notes) is cited as the document's own."""
-    return c.speaker or "Document"
+def speaker_label(speaker: str | None) -> str:
+    """Text with no speaker (titles, notes) is cited as the document's own."""
+    return speaker or "Document"
 
 
-def header_html(sources: Iterable[str]) -> str:
-    """The title above the chat, naming the transcripts it answers from."""
+def header_html(titles: Sequence[str]) -> str:
+    """The title above the page, naming the documents it answers from (or how many)."""
+    names = ", ".join(titles) if len(titles) <= HEADER_TITLES else f"{len(titles)} documents"
     return (
-        '<div class="wr-header"><h1>Ask the webinar</h1><p>Answers quote the transcript '
+        '<div class="wr-header"><h1>Ask the transcripts</h1><p>Answers quote the transcripts '
         "word for word and name who said it. Click a citation to read it in context."
-        f'<span class="wr-src">{html.escape(", ".join(sources))}</span></p></div>'
+        f'<span class="wr-src">{text_html(names)}</span></p></div>'
     )
 
 
@@ -43,27 +49,30 @@ def question_html(question: str) -> str:
 
 def streaming_html(text: str) -> str:
     """An answer still arriving from the LLM: the words so far, before the citations exist."""
-    return f'<div class="wr-answer">{_text(text)}</div>'
+    return f'<div class="wr-answer">{text_html(text)}</div>'
 
 
-def answer_html(answer: Answer) -> str:
-    """The chat message for an answer: text, notice, numbered citation cards, provenance."""
+def answer_html(answer: Answer, documents: bool = False) -> str:
+    """The chat message for an answer: text, notice, numbered citation cards (with each
+    quote's document when `documents`: the index holds several), provenance."""
+    body = ""
+    if answer.resolved:  # a follow-up, read in the light of the answer before
+        body = f'<div class="wr-resolved">Answering: {text_html(answer.resolved)}</div>'
     if answer.refused:
-        body = (
+        body += (
             '<div class="wr-refusal"><div class="wr-refusal-title">'
-            "Not covered by the transcript</div>"
-            f"<div>{_text(answer.text)}</div></div>"
+            "Not covered by the transcripts</div>"
+            f"<div>{text_html(answer.text)}</div></div>"
         )
     else:
-        lines = "<br>".join(_text(line) for line in answer.text.splitlines() if line.strip())
-        body = f'<div class="wr-answer">{lines}</div>'
+        lines = "<br>".join(text_html(line) for line in answer.text.splitlines() if line.strip())
+        body += f'<div class="wr-answer">{lines}</div>'
     if answer.notice:
         body += notice_html(answer.notice)
     cards = "".join(
         f'<div class="wr-card"><div class="wr-card-head"><span class="wr-n">{c.n}</span>'
-        f'<span class="wr-who">{html.escape(speaker_label(c))}</span>'
-        f'<span class="wr-aff">{_text(c.affiliation or c.source)}</span></div>'
-        f'<div class="wr-quote">“{_text(c.quote)}”</div></div>'
+        f"{byline(c.speaker, c.affiliation, c.place.where, c.document if documents else '')}"
+        f'</div><div class="wr-quote">“{text_html(c.quote)}”</div></div>'
         for c in answer.citations
     )
     if cards:
@@ -73,14 +82,27 @@ def answer_html(answer: Answer) -> str:
     return f'<div class="wr-msg">{body}<div class="wr-meta">{answer.backend}{took}</div></div>'
 
 
+def byline(speaker: str | None, affiliation: str | None, where: str, document: str = "") -> str:
+    """Who, when ("[12:34]") or on which page ("p. 3"), their affiliation, and the document's
+    title when one is given: the head of a citation card and of a search result."""
+    parts = [f'<span class="wr-who">{text_html(speaker_label(speaker))}</span>']
+    if where:
+        parts.append(f'<span class="wr-where">{text_html(where)}</span>')
+    if affiliation:
+        parts.append(f'<span class="wr-aff">{text_html(affiliation)}</span>')
+    if document:
+        parts.append(f'<span class="wr-doc">{text_html(document)}</span>')
+    return "".join(parts)
+
+
 def notice_html(text: str) -> str:
     """What changed or went wrong while answering, shown beside the answer rather than in it."""
-    return f'<div class="wr-notice">{_text(text)}</div>'
+    return f'<div class="wr-notice">{text_html(text)}</div>'
 
 
-def error_html(text: str) -> str:
-    """No answer at all: the message says what to do, never shows a traceback."""
-    return f'<div class="wr-error"><b>Could not answer.</b> {_text(text)}</div>'
+def error_html(text: str, title: str = "Could not answer.") -> str:
+    """No answer (or no change) at all: the message says what to do, never a traceback."""
+    return f'<div class="wr-error"><b>{text_html(title)}</b> {text_html(text)}</div>'
 
 
 def passage_html(source: Source, c: Citation) -> str:
@@ -90,13 +112,13 @@ def passage_html(source: Source, c: Citation) -> str:
     turn = source.turn_at(c.start_char, c.end_char)
     if turn is None:  # not inside any turn (should not happen): the quote and its surroundings
         paragraphs = [(max(0, c.start_char - CONTEXT), min(len(text), c.end_char + CONTEXT))]
-        who, affiliation = speaker_label(c), c.affiliation
+        who, affiliation = speaker_label(c.speaker), c.affiliation
     else:
         heading = turn.heading or (0, 0)
         paragraphs = [  # the name line is the heading, unless the quote is in it
             p for p in turn.paragraphs if not heading[0] <= p[0] < heading[1] or _overlaps(p, c)
         ]
-        who, affiliation = turn.speaker or "Document", turn.affiliation
+        who, affiliation = speaker_label(turn.speaker), turn.affiliation
     hit = [i for i, p in enumerate(paragraphs) if _overlaps(p, c)] or [0]
     body = "".join(f"<p>{_marked(text, p, c)}</p>" for p in paragraphs[hit[0] : hit[-1] + 1])
     if hit[0] > 0:
@@ -109,11 +131,14 @@ def passage_html(source: Source, c: Citation) -> str:
         cut = _word_end(text, start, min(end, start + CONTEXT))
         more = " …" if cut < end or hit[-1] + 2 < len(paragraphs) else ""
         body += f'<p class="wr-faded">{html.escape(text[start:cut])}{more}</p>'
+    where = f" · {text_html(c.place.where)}" if c.place.where else ""
+    file = f" · {text_html(source.name)}" if source.label != source.name else ""
+    aff = f'<div class="wr-ctx-aff">{text_html(affiliation)}</div>' if affiliation else ""
     return (
         '<div class="wr-ctx">'
-        f'<div class="wr-ctx-head"><div class="wr-ctx-who">{html.escape(who)}</div>'
-        f'<div class="wr-ctx-aff">{html.escape(affiliation or source.name)}</div></div>'
-        f'<div class="wr-ctx-meta">Citation [{c.n}] · {html.escape(source.name)}, characters '
+        f'<div class="wr-ctx-head"><div class="wr-ctx-who">{text_html(who)}</div>{aff}</div>'
+        f'<div class="wr-ctx-meta">Citation [{c.n}]{where} · '
+        f'<span class="wr-ctx-doc">{text_html(source.label)}</span>{file}, characters '
         f"{c.start_char}–{c.end_char}</div>"
         f'<div class="wr-ctx-body">{body}</div></div>'
     )
@@ -150,5 +175,6 @@ def _word_end(text: str, start: int, pos: int) -> int:
 
 
 def citation_choices(index: int, citations: Citations) -> list[tuple[str, str]]:
-    """Radio items "[n] Speaker"; the value names the chat message and the citation."""
-    return [(f"[{c.n}] {speaker_label(c)}", f"{index}:{c.n}") for c in citations or ()]
+    """Radio items "[n] Speaker [12:34]"; the value names the chat message and the citation."""
+    labels = [(c, f"[{c.n}] {speaker_label(c.speaker)} {c.place.where}") for c in citations or ()]
+    return [(label.strip(), f"{index}:{c.n}") for c, label in labels]
