@@ -2,7 +2,7 @@
 meeting, and quote the right person?
 
 python -m eval.elitr [--data ZIP] [--out eval/results] [--backend extractive|llm|both]
-                     [--local-llm]
+                     [--local-llm [smollm2|gemma3]]
 
 The 10 dev transcripts are extracted to a temporary folder (never into the repository) and
 go through the product's `ingest()`; every question is asked about its own meeting with

@@ -21,7 +21,7 @@ from eval.elitr.data import TYPES, Question, extract_transcripts, load_questions
 from eval.elitr.report import report
 from eval.elitr.runner import Row, answer_all, baseline_row, product_row
 from eval.elitr.scoring import TARGETS, Scored, aggregate, met, score
-from eval.local_llm import ALIAS, local_llm
+from eval.local_llm import ALIAS, MODELS, local_llm
 from eval.metrics import Record
 from eval.paths import ELITR_DEV, shown, write_results
 from ingest import DatasetError, IngestReport, WebinarRagError, ingest
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with ExitStack() as stack:
             settings = Settings(backend="extractive")
             if args.local_llm and "llm" in backends:
-                url = stack.enter_context(local_llm())
+                url = stack.enter_context(local_llm(args.local_llm))
                 settings = replace(settings, llm=replace(settings.llm, base_url=url, model=ALIAS))
             if "llm" in backends:
                 settings.llm.require()
@@ -174,6 +174,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="write elitr.md and elitr.json here")
     parser.add_argument("--backend", choices=["extractive", "llm", "both"], default="extractive")
     parser.add_argument(
-        "--local-llm", action="store_true", help="start the bundled llama.cpp model for the LLM"
+        "--local-llm",
+        nargs="?",
+        const="smollm2",
+        choices=sorted(MODELS),
+        help="start a bundled model on llama.cpp for the LLM row (smollm2, the default, or gemma3)",
     )
     return parser
