@@ -91,6 +91,17 @@ def speaker_faithful(answer: Record, owners: Owners) -> bool:
     )
 
 
+def json_safe(value: Any) -> Any:
+    """NaN (a metric with nothing to average) is not JSON: write null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return math.nan

@@ -6,13 +6,19 @@ machine, with no virtualenv, home or checkout folder in them.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
+
+from eval.metrics import json_safe
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "eval" / "questions.jsonl"
 # QMSum's val split, in the data folder shared beside the checkout.
 QMSUM_VAL = ROOT.parent / "shared" / "data" / "qmsum" / "val"
+# ELITR-Bench's dev split, kept zipped (password b"utter"): read in memory or extracted to /tmp.
+ELITR_DEV = ROOT.parent / "shared" / "data" / "elitr-bench" / "elitr-bench-dev.zip"
 
 
 def shown(path: Path | str) -> str:
@@ -22,3 +28,16 @@ def shown(path: Path | str) -> str:
     if not resolved.is_relative_to(ROOT.parent):
         return str(path)
     return Path(os.path.relpath(resolved, ROOT)).as_posix()
+
+
+def write_results(out: Path | None, stem: str, text: str, summary: dict[str, Any]) -> None:
+    """Print a benchmark's report; with `out`, also write `<stem>.md` and `<stem>.json` (NaN
+    as null) there, the files that are committed."""
+    print(text)
+    if out is None:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.md").write_text(text, encoding="utf-8")
+    (out / f"{stem}.json").write_text(
+        json.dumps(json_safe(summary), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from typing import Any
 from eval import cv
 from eval.configurations import ABLATION_CHUNK_SIZES, Configuration, configurations
 from eval.local_llm import ALIAS, MODELS, local_llm
-from eval.metrics import Owners, Record, summarise
+from eval.metrics import Owners, Record, json_safe, summarise
 from eval.paths import DEV_SET, shown
 from eval.plots import latency_boxes, metric_bars
 from eval.report import report
@@ -109,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for name, r in validated.items()
             }
         (args.out / "metrics.json").write_text(
-            json.dumps(_json_safe(data), indent=2) + "\n", "utf-8"
+            json.dumps(json_safe(data), indent=2) + "\n", "utf-8"
         )
     return 0
 
@@ -170,17 +169,6 @@ def _metrics_json(
         }
         | {c.name: {"description": c.description, "skipped": c.skipped} for c in plan if c.skipped},
     }
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN is not JSON: write null."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def _plain(values: Mapping[str, Any]) -> str:

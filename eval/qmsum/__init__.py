@@ -1,13 +1,14 @@
-"""Retrieval benchmark on QMSum's val split: does search find the turns that hold the evidence?
+"""Retrieval benchmark on QMSum's val split: does the product's search find the turns that hold
+the evidence?
 
-python -m eval.qmsum [--data DIR] [--out eval/results] [--limit-meetings N]
+python -m eval.qmsum [--data DIR] [--out eval/results] [--index DIR] [--limit-meetings N]
 
-Each meeting's turns go through the project's ingest path (Turn -> Chunk -> embedder -> Index)
-and are searched with `retrieval.Searcher` in its bm25, dense and hybrid modes, under two
-chunkings (the speaker-turn chunker, and windows of consecutive turns), in two settings: within
-one meeting, and pooled over all meetings. Nothing is written outside `--out`.
+The meeting files go through the product's `ingest()` (its json reader reads QMSum's shape)
+into one index, and every specific query is put to `Assistant.search` in its bm25, dense and
+hybrid modes, pooled over all meetings and through the document filter (one meeting). Nothing
+is written outside `--out` (and `--index`, when given).
 
-data.py (meetings, queries, gold turns) -> index.py (chunks, vectors, in-memory Index) ->
-runner.py (search every mode) -> metrics.py (scores, paired comparisons) -> report.py;
+data.py (queries, gold turns) -> turnmap.py (QMSum turn -> character span of the indexed text)
+-> runner.py (search every mode) -> metrics.py (scores, paired comparisons) -> report.py;
 benchmark.py is the command.
 """

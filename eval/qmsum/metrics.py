@@ -1,4 +1,4 @@
-"""Benchmark metrics: pure functions of a ranked list of turn windows and a query.
+"""Benchmark metrics: pure functions of a ranked list of retrieved chunks and a query.
 
 Hit@k, MRR@10 and turn recall score one query; `aggregate` macro-averages them; `compare`
 pairs two modes over the same queries with a bootstrap interval, so a difference can be told
@@ -11,17 +11,29 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from eval.qmsum.data import Query
-from eval.qmsum.index import Window
 
 K = 10  # retrieve this many; every metric is @k for k <= K
 HIT_KS = (1, 3, 5, 10)
 RECALL_KS = (5, 10)
-COMPARISONS = (("hybrid", "bm25"), ("dense", "bm25"), ("hybrid", "dense"))
+COMPARISONS = (
+    ("hybrid", "bm25"),
+    ("dense", "bm25"),
+    ("hybrid", "dense"),
+    ("hybrid-nocues", "hybrid"),  # what the product's reading of speakers in a query does
+)
+
+
+class Retrieved(NamedTuple):
+    """A retrieved chunk as the metrics see it: its meeting, and the QMSum turns its span
+    overlaps (see `eval.qmsum.turnmap`)."""
+
+    meeting: str
+    turns: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -35,23 +47,22 @@ class QueryResult:
     metrics: dict[str, float]
 
 
-def relevant(window: Window, query: Query) -> bool:
-    """From the query's meeting and covering at least one gold turn."""
-    meeting, a, b = window
-    return meeting == query.meeting and any(a <= t <= b for t in query.gold)
+def relevant(item: Retrieved, query: Query) -> bool:
+    """From the query's meeting, and overlapping at least one gold turn."""
+    return item.meeting == query.meeting and bool(item.turns & query.gold)
 
 
-def first_relevant_rank(ranked: Sequence[Window], query: Query, k: int = K) -> int | None:
-    return next((r for r, w in enumerate(ranked[:k], start=1) if relevant(w, query)), None)
+def first_relevant_rank(ranked: Sequence[Retrieved], query: Query, k: int = K) -> int | None:
+    return next((r for r, item in enumerate(ranked[:k], start=1) if relevant(item, query)), None)
 
 
-def turn_recall(ranked: Sequence[Window], query: Query, k: int) -> float:
-    """Share of the gold turns (all spans together) that the top-k windows cover."""
-    covered = {t for m, a, b in ranked[:k] if m == query.meeting for t in range(a, b + 1)}
+def turn_recall(ranked: Sequence[Retrieved], query: Query, k: int) -> float:
+    """Share of the gold turns (all spans together) that the top-k chunks overlap."""
+    covered = {t for item in ranked[:k] if item.meeting == query.meeting for t in item.turns}
     return len(query.gold & covered) / len(query.gold)
 
 
-def score_query(ranked: Sequence[Window], query: Query) -> dict[str, float]:
+def score_query(ranked: Sequence[Retrieved], query: Query) -> dict[str, float]:
     rank = first_relevant_rank(ranked, query)
     scores = {f"hit@{k}": float(rank is not None and rank <= k) for k in HIT_KS}
     scores["mrr@10"] = 1.0 / rank if rank else 0.0
@@ -84,10 +95,12 @@ def compare(per_mode: dict[str, list[QueryResult]]) -> dict[str, Any]:
     queries rank their first evidence higher, lower or the same."""
     out: dict[str, Any] = {}
     for a, b in COMPARISONS:
+        if a not in per_mode or b not in per_mode:
+            continue
         rows_a, rows_b = per_mode[a], per_mode[b]
         rank_a = [r.rank or K + 1 for r in rows_a]
         rank_b = [r.rank or K + 1 for r in rows_b]
-        out[f"{a}-{b}"] = {
+        out[f"{a} vs {b}"] = {
             metric: paired_difference(
                 [r.metrics[metric] for r in rows_a], [r.metrics[metric] for r in rows_b]
             )

@@ -16,6 +16,7 @@ MODE_LABELS = {
     "dense": "dense only",
     "hybrid": "hybrid (RRF)",
     "hybrid+rerank": "hybrid + rerank",
+    "hybrid-nocues": "hybrid, speaker cues off (diagnostic)",
     "random": "random order (floor)",
 }
 
@@ -31,33 +32,29 @@ COLUMNS = (
 )
 
 
-def _table(
-    per_chunking: dict[str, dict[str, Any]], domain: str | None = None, pooled: bool = False
-) -> list[str]:
+def _table(per_mode: dict[str, Any], domain: str | None = None, pooled: bool = False) -> list[str]:
     columns = [*COLUMNS, ("own_meeting@10", "own-meeting@10")] if pooled else list(COLUMNS)
     lines = [
-        "| configuration | " + " | ".join(label for _, label in columns) + " | MRR ÷ BM25 |",
+        "| retrieval | " + " | ".join(label for _, label in columns) + " | MRR ÷ BM25 |",
         "| --- |" + " ---: |" * (len(columns) + 1),
     ]
-    for chunking, per_mode in per_chunking.items():
-        base = per_mode["bm25"]
-        for mode in MODES:
-            name = f"{chunking} · {MODE_LABELS[mode]}"
-            result = per_mode.get(mode)
-            if result is None:
-                continue
-            if "skipped" in result:
-                lines.append(f"| {name} | {result['skipped']} |" + " |" * len(columns))
-                continue
-            row = result["all"] if domain is None else result["by_domain"].get(domain)
-            base_row = base["all"] if domain is None else base["by_domain"].get(domain)
-            if not row or not row.get("queries"):
-                continue
-            cells = [
-                f"{row[key]:.0f}" if key == "words@10" else f"{row[key]:.3f}" for key, _ in columns
-            ]
-            ratio = row["mrr@10"] / base_row["mrr@10"] if base_row["mrr@10"] else math.nan
-            lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f} |")
+    base = per_mode["bm25"]
+    base_row = base["all"] if domain is None else base["by_domain"].get(domain)
+    for mode in MODES:
+        result = per_mode.get(mode)
+        if result is None:
+            continue
+        if "skipped" in result:
+            lines.append(f"| {MODE_LABELS[mode]} | {result['skipped']} |" + " |" * len(columns))
+            continue
+        row = result["all"] if domain is None else result["by_domain"].get(domain)
+        if not row or not row.get("queries"):
+            continue
+        cells = [
+            f"{row[key]:.0f}" if key == "words@10" else f"{row[key]:.3f}" for key, _ in columns
+        ]
+        ratio = row["mrr@10"] / base_row["mrr@10"] if base_row["mrr@10"] else math.nan
+        lines.append(f"| {MODE_LABELS[mode]} | " + " | ".join(cells) + f" | {ratio:.2f} |")
     return lines
 
 
@@ -65,39 +62,60 @@ def _interval(d: dict[str, float]) -> str:
     return f"{d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
 
 
-def _verdicts(per_chunking: dict[str, dict[str, Any]], setting: str) -> list[str]:
+def verdict(difference: dict[str, float]) -> str:
+    """Better or worse only when the 95% interval of the paired difference excludes 0."""
+    if difference["low"] > 0:
+        return "better"
+    if difference["high"] < 0:
+        return "worse"
+    return "not clearly different (the interval spans 0)"
+
+
+def _verdicts(pairs: dict[str, Any], setting: str) -> list[str]:
     """Plain sentences: is a mode better than another, beyond what query sampling explains?"""
     out = []
-    for chunking, pairs in per_chunking.items():
-        for name, c in pairs.items():
-            a, b = name.split("-")
-            mrr = c["mrr@10"]
-            verdict = (
-                "better"
-                if mrr["low"] > 0
-                else "worse"
-                if mrr["high"] < 0
-                else "not clearly different (the interval spans 0)"
-            )
-            out.append(
-                f"- {setting}, {chunking}: {MODE_LABELS[a]} vs {MODE_LABELS[b]}: {verdict}. "
-                f"ΔMRR {_interval(mrr)}, Δturn-R@10 {_interval(c['recall@10'])}; queries whose "
-                f"first evidence ranks higher / lower / the same: {c['queries_better']} / "
-                f"{c['queries_worse']} / {c['queries_same']}."
-            )
+    for name, c in pairs.items():
+        a, b = name.split(" vs ")
+        mrr = c["mrr@10"]
+        out.append(
+            f"- {setting}: {MODE_LABELS[a]} vs {MODE_LABELS[b]}: {verdict(mrr)}. "
+            f"ΔMRR {_interval(mrr)}, Δturn-R@10 {_interval(c['recall@10'])}; queries whose "
+            f"first evidence ranks higher / lower / the same: {c['queries_better']} / "
+            f"{c['queries_worse']} / {c['queries_same']}."
+        )
     return out
+
+
+SETTING_TITLES = {"document": "Per document (document filter)", "pooled": "Pooled (all meetings)"}
+
+
+def _header(summary: dict[str, Any]) -> list[str]:
+    index, ingest = summary["index"], summary["ingest"]
+    built = (
+        f"ingest {ingest['seconds']:.0f} s"
+        if not ingest["up_to_date"]
+        else f"index reused from `{ingest['index']}` (up to date, checked in "
+        f"{ingest['seconds']:.0f} s)"
+    )
+    return [
+        "# QMSum (val) meeting retrieval benchmark",
+        "",
+        f"Run {summary['date']} · {summary['meetings']} meetings · {summary['queries']} specific "
+        f"queries scored · {summary['skipped_queries']} skipped (no usable evidence span) · "
+        f"model `{index['model']}` · {built} · runtime {summary['runtime_s']['total']:.0f} s "
+        f"(`python -m eval.qmsum`, data `{summary['data']}`).",
+    ]
 
 
 def report(summary: dict[str, Any]) -> str:
     results = summary["results"]
     domains = summary["domains"]
+    index = summary["index"]
+    chunker = index["chunker"]
+    narrowing = summary["speaker_narrowing"]
+    most = ", ".join(f"{name} ({n})" for name, n in narrowing["most_named"])
     lines = [
-        "# QMSum (val) meeting retrieval benchmark",
-        "",
-        f"Run {summary['date']} · {summary['meetings']} meetings · {summary['queries']} specific "
-        f"queries scored · {summary['skipped_queries']} skipped (no usable evidence span) · "
-        f"model `{summary['model']}` · runtime {summary['runtime_s']['total']:.0f} s "
-        f"(`python -m eval.qmsum`).",
+        *_header(summary),
         "",
         "**Data.** QMSum (Zhong et al., NAACL 2021) pairs meeting transcripts with questions and "
         "answers written by annotators. The specific queries ('What did the group discuss about "
@@ -110,93 +128,90 @@ def report(summary: dict[str, Any]) -> str:
         )
         + ". The general queries (whole-meeting summaries) have no spans and are not used.",
         "",
-        "**Indexing.** Each turn becomes an `ingest.turns.Turn` of a synthetic transcript (one "
-        "'Speaker: content' paragraph a turn; QMSum's non-speech markers such as `{disfmarker}` "
-        "are removed and split punctuation re-attached; turns left without words yield no chunk). "
-        "Two chunkings, each embedded once with the project's embedder and put in an in-memory "
-        "`ingest.index.Index`; the pooled index reuses the per-meeting vectors:",
+        "**Indexing.** The meeting files go as they are through the product's `ingest()` into "
+        "one index, as a user's files would: its json reader reads QMSum's meeting shape "
+        "(non-speech markers such as `{disfmarker}` dropped, split punctuation re-attached, "
+        "turns left without words dropped, consecutive turns of one speaker merged into one "
+        "turn that keeps a mark where each began), and the product's chunker cuts each turn "
+        f"into sentence windows of at most {chunker.get('max_chars')} characters "
+        f"({chunker.get('overlap_sentences')}-sentence overlap), embedded "
+        f"{'with' if index['speaker_prefix'] else 'without'} the speaker prefix: "
+        f"{index['documents']} documents, {index['chunks']} chunks, "
+        f"{index['mean_words']:.0f} words each on average. Earlier runs built synthetic "
+        "transcripts by hand and also scored windows of 3 consecutive turns; that chunking was "
+        "not the product's, so it is gone (its numbers are in this file's git history).",
         "",
-        *(
-            f"- **{name}**: {c['description']}; {c['chunks']} chunks, "
-            f"{c['mean_words']:.0f} words each on average."
-            for name, c in summary["chunkings"].items()
-        ),
+        "**Search.** `Assistant.search(query, k=10)` over all meetings (pooled), and "
+        "`Assistant.search(query, k=10, document=<meeting file>)` per document, with the "
+        "assistant switched by `with_settings(retrieval_mode=...)` between `bm25`, `dense` and "
+        "`hybrid` (reciprocal-rank fusion, k = 60). It is the product's own search, so when "
+        "it reads a question as naming a speaker ('What did Marketing say ...') it searches "
+        f"that speaker's words only: it did so for {narrowing['queries']} of the "
+        f"{summary['queries']} queries, and for {narrowing['own_meeting']} of them the "
+        "speaker speaks in the query's own meeting (most often named: "
+        f"{most or 'none'}). The *speaker cues off* row is the hybrid `Searcher` alone, "
+        "without that step: the difference is what the speaker reading does. The random row "
+        "ranks the same chunks (all of them, or the meeting's) in a seeded random order: the "
+        "floor that evidence size alone gives.",
         "",
-        "Search is `retrieval.retriever.Searcher` in its `bm25`, `dense` and `hybrid` "
-        "(reciprocal-rank fusion, k = 60) modes, top 10. The random row ranks chunks in a "
-        "seeded random order: the floor that evidence size alone gives.",
-        "",
-        "**Matching evidence.** A retrieved chunk covers the turns it spans (one turn for a "
-        "speaker-turn chunk, a turn range for a window). The gold turns G of a query are the "
-        "union of all its spans, minus turns with no words. A chunk is relevant when it comes "
-        "from the query's own meeting and covers at least one gold turn.",
+        "**Matching evidence.** Each QMSum turn with words has a character span in the indexed "
+        "text (from the reader's mark for it to the next one, see `eval/qmsum/turnmap.py`). The "
+        "gold turns G of a query are the union of all its spans, minus turns with no words. A "
+        "hit is relevant when it comes from the query's own meeting and its chunk's character "
+        "span overlaps the span of a gold turn.",
         "",
         "- **Hit@k**: a relevant chunk is among the top k. **MRR@10**: 1/rank of the first "
         "relevant chunk, 0 if none in the top 10.",
-        "- **turn-R@k** (turn recall): |G ∩ turns covered by the top-k chunks of the query's "
-        "meeting| / |G|, over all spans together. A query with 3 spans of 10 turns each needs "
-        "all 30 turns covered for 1.0. It is strict: evidence is often dozens of turns and 10 "
-        "chunks cannot cover it, so low values are expected.",
-        "- **words@10**: words in the top 10 chunks (windows are longer, which inflates Hit@k; "
-        "compare chunkings with that in mind). **own-meeting@10** (pooled): share of the top 10 "
-        "from the query's meeting. **MRR ÷ BM25**: against BM25 with the same chunking in the "
-        "same run.",
-        "- All are macro averages over queries. Within-meeting: each query searches only its "
-        "own meeting's index. Pooled: one index over all meetings; chunks of other meetings never "
-        "count, even when the same query text exists there (the AMI meetings are five teams "
-        "doing the same design task, so near-duplicate queries are common).",
+        "- **turn-R@k** (turn recall): |G ∩ turns the top-k chunks of the query's meeting "
+        "overlap| / |G|, over all spans together. It is strict: evidence is often dozens of "
+        "turns and 10 chunks cannot cover it, so low values are expected.",
+        "- **words@10**: words in the top 10 chunks. **own-meeting@10** (pooled): share of the "
+        "top 10 from the query's meeting. **MRR ÷ BM25**: against BM25 in the same run.",
+        "- All are macro averages over queries. Pooled: chunks of other meetings never count, "
+        "even when the same query text exists there (the AMI meetings are five teams doing the "
+        "same design task, so near-duplicate queries are common).",
         "",
     ]
-    for setting, title in (("within", "Within-meeting"), ("pooled", "Pooled (all meetings)")):
+    for setting in ("document", "pooled"):
+        title = SETTING_TITLES[setting]
         lines += [f"## {title}", "", *_table(results[setting], pooled=setting == "pooled"), ""]
-        floor = {
-            chunking: per_mode["random"]["all"]["hit@10"]
-            for chunking, per_mode in results[setting].items()
-        }
+        floor = results[setting]["random"]["all"]["hit@10"]
         lines += [
-            "The random order reaches Hit@10 "
-            + ", ".join(f"{v:.2f} ({k})" for k, v in floor.items())
+            f"The random order reaches Hit@10 {floor:.2f}"
             + (
                 ": inside one meeting the evidence is often a large share of the turns, so "
                 "read Hit@k against that floor, not against 0."
-                if setting == "within"
+                if setting == "document"
                 else "."
             ),
             "",
-        ]
-        lines += [
             "Paired differences over the same queries (mean, 95% bootstrap interval over "
             "queries, 10,000 resamples):",
             "",
             *_verdicts(summary["comparisons"][setting], title),
             "",
         ]
-    for setting, title in (("within", "Within-meeting"), ("pooled", "Pooled")):
+    for setting in ("document", "pooled"):
         for domain in domains:
-            lines += [f"### {title}, {domain}", ""]
+            lines += [f"### {SETTING_TITLES[setting]}, {domain}", ""]
             lines += [*_table(results[setting], domain, pooled=setting == "pooled"), ""]
-    zero = {
-        f"{setting}/{chunking}": per_mode["bm25"]["all"].get("bm25_zero@10", math.nan)
-        for setting, per in results.items()
-        for chunking, per_mode in per.items()
-    }
+    zero = {s: results[s]["bm25"]["all"].get("bm25_zero@10", math.nan) for s in results}
+    stages = ", ".join(f"{k} {v:.0f}" for k, v in summary["ingest"]["stages"].items())
+    search = ", ".join(f"{k} {v:.0f}" for k, v in summary["search_ms_per_query"].items())
     lines += [
         "## Notes",
         "",
-        "- `Searcher`'s bm25 mode breaks ties by dense score, so chunks sharing no query word "
-        "still fill the top 10 in dense order. Mean slots per query filled that way: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in zero.items())
+        "- The bm25 mode breaks ties by dense score, so chunks sharing no query word still "
+        "fill the top 10 in dense order. Mean slots per query filled that way: "
+        + ", ".join(f"{SETTING_TITLES[k].lower()} {v:.2f}" for k, v in zero.items())
         + ".",
-        "- Dense vectors come from the project's default embedder "
-        "(`ingest.embedder.load_embedder(default_model_path())`, named in the header); passages "
-        "through `embed`, questions through `embed_query`, as the product does. Its models read "
-        "a bounded number of word pieces (MiniLM 256), so long chunks (windows, long committee "
-        "turns) are embedded from their beginning only, while BM25 reads all of them.",
-        "- Sentence vectors are not built (`Searcher` never reads them), so the indexes here "
-        "cannot drive the extractive answerer; this benchmark scores retrieval only.",
-        "- Chunks are indexed without the project's speaker prefix: the speaker's name is already "
-        "in the text (the first chunk of each turn, every turn of a window), so no prefix is "
-        "added.",
+        "- Dense vectors come from the product's default embedder (named in the header); "
+        "passages through `embed`, questions through `embed_query`. Its models read a bounded "
+        "number of word pieces (MiniLM 256), so long chunks are embedded from their beginning "
+        "only, while BM25 reads all of them.",
+        "- Per-document search runs over the one index: BM25's word statistics are the whole "
+        "corpus's, not the meeting's.",
+        f"- Ingest by stage (s): {stages or 'n/a'}. Search, mean ms per query: {search}.",
         f"- Runtime by stage (s): {summary['runtime_s']}.",
     ]
     if summary["skipped"]:

@@ -1,126 +1,147 @@
-"""Search every meeting in every mode and chunking, within each meeting and pooled over all.
+"""Search every query in every retrieval mode, pooled over all meetings and through the
+document filter, as a user of the product searches.
 
-Each mode is the project's `Searcher` built from `Settings` (`bm25`, `dense`, `hybrid`, and
-`hybrid` with the configured cross-encoder), beside a seeded random order as the floor.
+Each mode is the loaded `Assistant` with other settings (`with_settings`): bm25, dense,
+hybrid, and hybrid with the configured cross-encoder; beside them a seeded random order of the
+same chunks, the floor that evidence size alone gives. `Assistant.search` is the product's own
+first two steps, so a query that names a speaker ("What did Marketing say ...") searches that
+speaker's words, as it would for a user; the hybrid-nocues row searches with the same
+`Searcher` but without that step, to show what it changes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from eval.qmsum.data import DOMAINS, Meeting, Query
-from eval.qmsum.index import (
-    Chunking,
-    SearchIndex,
-    Window,
-    build_index,
-    chunk_meeting,
-    embed_unique,
-    meeting_source,
+from eval.qmsum.metrics import (
+    K,
+    QueryResult,
+    Retrieved,
+    aggregate,
+    compare,
+    first_relevant_rank,
+    score_query,
 )
-from eval.qmsum.metrics import K, QueryResult, aggregate, compare, first_relevant_rank, score_query
-from ingest import Chunk, Embedder, RerankerNotFound, Source
-from retrieval import Searcher, Settings
+from eval.qmsum.turnmap import TurnMap
+from ingest import Chunk, RerankerNotFound
+from retrieval import Assistant, Request
 
 RERANK_ENV = "WEBINAR_RAG_RERANK_MODEL"
-MODES = ("bm25", "dense", "hybrid", "hybrid+rerank", "random")
-
-# One meeting's chunks, the turn window of each, and their vectors, row for row.
-Cut = tuple[Source, list[Chunk], list[Window], np.ndarray]
+MODES = ("bm25", "dense", "hybrid", "hybrid+rerank", "hybrid-nocues", "random")
+SETTINGS = ("pooled", "document")  # all meetings at once; one meeting, by the document filter
 
 
-def mode_settings(settings: Settings, mode: str) -> Settings:
-    """The settings of one searched mode: only `hybrid+rerank` keeps the cross-encoder."""
-    if mode == "hybrid+rerank":
-        if not settings.rerank_model:
-            raise ValueError("hybrid+rerank needs a reranker (Settings.rerank_model)")
-        return replace(settings, retrieval_mode="hybrid")
-    plain = replace(settings, rerank_model=None)
-    if mode == "hybrid":
-        return replace(plain, retrieval_mode="hybrid")
-    if mode == "dense":
-        return replace(plain, retrieval_mode="dense")
-    if mode == "bm25":
-        return replace(plain, retrieval_mode="bm25")
-    raise ValueError(f"unknown retrieval mode {mode!r}")
-
-
-def make_searcher(
-    search_index: SearchIndex, embedder: Embedder, mode: str, settings: Settings
-) -> Searcher:
-    return Searcher.from_settings(search_index.index, embedder, mode_settings(settings, mode))
-
-
-def rerank_skipped(embedder: Embedder, settings: Settings) -> str | None:
-    """Why the hybrid + rerank mode is skipped (no cross-encoder configured, or one that does
-    not load), or None; loading it here, once, keeps a bad folder from failing mid-run."""
-    if not settings.rerank_model:
-        return f"skipped: no cross-encoder model configured ({RERANK_ENV})"
-    probe = meeting_source(Meeting("probe", "Other", ("Probe",), ("A probe.",), ()))
-    chunks, windows = chunk_meeting(probe, Chunking("turns"))
-    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
-    index = build_index(embedder, [probe], chunks, windows, vectors, Chunking("turns"))
+def mode_assistants(
+    assistant: Assistant, rerank_model: str | None
+) -> tuple[dict[str, Assistant], str | None]:
+    """An assistant per searched mode, and why hybrid+rerank is skipped (None: it is searched).
+    The cross-encoder loads here, once, so a bad model folder cannot fail the run midway."""
+    modes = {
+        m: assistant.with_settings(retrieval_mode=m, rerank_model=None)
+        for m in ("bm25", "dense", "hybrid")
+    }
+    if not rerank_model:
+        return modes, f"skipped: no cross-encoder model configured ({RERANK_ENV})"
     try:
-        make_searcher(index, embedder, "hybrid+rerank", settings)
-    except RerankerNotFound as exc:
-        return f"skipped: {exc}"
-    return None
-
-
-def ranked_rows(
-    search_index: SearchIndex, searcher: Searcher | None, query: Query, vector: np.ndarray
-) -> list[int]:
-    """Rows of the top-K chunks for one query; `searcher=None` is the random-order floor."""
-    if searcher is None:
-        seed = int.from_bytes(hashlib.sha256(query.id.encode()).digest()[:8], "little")
-        n = len(search_index.index.chunks)
-        return [int(r) for r in np.random.default_rng(seed).permutation(n)[:K]]
-    hits = searcher.search(query.text, K, vector=vector)
-    return [search_index.row_of[h.chunk.id] for h in hits]
-
-
-def evaluate(
-    search_index: SearchIndex,
-    embedder: Embedder,
-    modes: Sequence[str],
-    queries: Sequence[Query],
-    vectors: dict[str, np.ndarray],
-    bar: tqdm,
-    settings: Settings,
-) -> dict[str, list[QueryResult]]:
-    """Per mode, one result per query: its metrics and first relevant rank."""
-    chunks = search_index.index.chunks
-    words = [len(c.text.split()) for c in chunks]
-    out: dict[str, list[QueryResult]] = {}
-    for mode in modes:
-        searcher = (
-            None if mode == "random" else make_searcher(search_index, embedder, mode, settings)
+        modes["hybrid+rerank"] = assistant.with_settings(
+            retrieval_mode="hybrid", rerank_model=rerank_model
         )
-        out[mode] = []
-        for q in queries:
-            rows = ranked_rows(search_index, searcher, q, vectors[q.id])
-            ranked = [search_index.windows[r] for r in rows]
-            metrics = score_query(ranked, q)
-            metrics["words@10"] = float(sum(words[r] for r in rows))
-            metrics["own_meeting@10"] = sum(w.meeting == q.meeting for w in ranked) / K
-            if mode == "bm25":
-                # Searcher's bm25 mode orders chunks that share no word with the query by dense
-                # score; count how many of the top 10 got there that way.
-                lexical = search_index.index.lexical.scores(q.text)
-                metrics["bm25_zero@10"] = float(sum(lexical[r] <= 0 for r in rows))
-            out[mode].append(QueryResult(q.id, q.domain, first_relevant_rank(ranked, q), metrics))
-            bar.update(1)
-    return out
+    except RerankerNotFound as exc:
+        return modes, f"skipped: {exc}"
+    return modes, None
+
+
+def random_order(query: Query, candidates: Sequence[int]) -> list[int]:
+    """K of the candidate rows in an order seeded by the query's id."""
+    seed = int.from_bytes(hashlib.sha256(query.id.encode()).digest()[:8], "little")
+    picked = np.random.default_rng(seed).permutation(len(candidates))[:K]
+    return [candidates[int(i)] for i in picked]
+
+
+class Benchmark:
+    """The loaded index, each meeting's turn map, and the searched modes."""
+
+    def __init__(
+        self, assistant: Assistant, meetings: Sequence[Meeting], rerank_model: str | None
+    ) -> None:
+        index = assistant.index
+        self.assistant = assistant
+        self.chunks = index.chunks
+        self.maps = {m.name: TurnMap.of(index.sources[m.name], m.spoken) for m in meetings}
+        self.rows_of: dict[str, list[int]] = {}
+        for row, chunk in enumerate(self.chunks):
+            self.rows_of.setdefault(chunk.source, []).append(row)
+        self.row_of = {c.id: r for r, c in enumerate(self.chunks)}
+        self.modes, self.skipped = mode_assistants(assistant, rerank_model)
+
+    def ranked(self, mode: str, query: Query, setting: str) -> list[Chunk]:
+        """The top-K chunks of one mode for one query, best first."""
+        document = query.meeting if setting == "document" else None
+        if mode == "random":
+            rows = self.rows_of[document] if document else range(len(self.chunks))
+            return [self.chunks[r] for r in random_order(query, list(rows))]
+        if mode == "hybrid-nocues":  # no speakers read from the question
+            searcher = self.modes["hybrid"].searcher
+            found = searcher.search(query.text, K, documents=[document] if document else None)
+            return [h.chunk for h in found]
+        hits = self.modes[mode].search(query.text, k=K, document=document)
+        return [h.chunk for h in hits]
+
+    def score(self, mode: str, query: Query, setting: str) -> QueryResult:
+        chunks = self.ranked(mode, query, setting)
+        ranked = [
+            Retrieved(c.source, self.maps[c.source].touched(c.start_char, c.end_char))
+            for c in chunks
+        ]
+        metrics = score_query(ranked, query)
+        metrics["words@10"] = float(sum(len(c.text.split()) for c in chunks))
+        if setting == "pooled":
+            metrics["own_meeting@10"] = sum(c.source == query.meeting for c in chunks) / K
+        if mode == "bm25":
+            # The bm25 mode orders chunks that share no word with the query by dense score;
+            # count how many of the top 10 got there that way.
+            lexical = self.assistant.index.lexical.scores(query.text)
+            metrics["bm25_zero@10"] = float(sum(lexical[self.row_of[c.id]] <= 0 for c in chunks))
+        return QueryResult(query.id, query.domain, first_relevant_rank(ranked, query), metrics)
+
+    def speaker_narrowing(self, queries: Sequence[Query]) -> dict[str, Any]:
+        """How many queries the product reads as naming a speaker (it then searches only
+        their words), how many of those speakers speak in the query's own meeting, and the
+        speakers named most often."""
+        own = {
+            name: {t.speaker for t in source.turns}
+            for name, source in self.assistant.index.sources.items()
+        }
+        named = {q.id: self.assistant.understand(Request(q.text)).speakers for q in queries}
+        meeting = {q.id: q.meeting for q in queries}
+        counts = Counter(s for speakers in named.values() for s in speakers[:1])
+        return {
+            "queries": sum(bool(s) for s in named.values()),
+            "own_meeting": sum(bool(set(s) & own[meeting[i]]) for i, s in named.items()),
+            "most_named": counts.most_common(3),
+            "query_ids": [i for i, s in named.items() if s],
+        }
+
+    def describe(self) -> dict[str, Any]:
+        manifest = self.assistant.index.manifest
+        return {
+            "documents": len(self.assistant.index.sources),
+            "chunks": len(self.chunks),
+            "mean_words": statistics.fmean(len(c.text.split()) for c in self.chunks),
+            "chunker": manifest.chunker,
+            "speaker_prefix": manifest.speaker_prefix,
+            "model": manifest.model,
+        }
 
 
 def summarise(rows: Sequence[QueryResult]) -> dict[str, Any]:
@@ -132,103 +153,36 @@ def summarise(rows: Sequence[QueryResult]) -> dict[str, Any]:
     return {"all": aggregate([r.metrics for r in rows]), "by_domain": by_domain}
 
 
-def embed_meetings(
-    embedder: Embedder,
-    sources: Sequence[Source],
-    cut: Sequence[tuple[list[Chunk], list[Window]]],
-    bar: tqdm,
-) -> tuple[list[Cut], np.ndarray]:
-    """Every meeting's chunks embedded in one pass (each distinct text once): per meeting, and
-    all of them in meeting order (for the pooled index)."""
-    vectors = embed_unique(embedder, [c.text for chunks, _ in cut for c in chunks], bar)
-    per_meeting, offset = [], 0
-    for source, (chunks, windows) in zip(sources, cut, strict=True):
-        per_meeting.append((source, chunks, windows, vectors[offset : offset + len(chunks)]))
-        offset += len(chunks)
-    return per_meeting, vectors
-
-
-def describe(chunking: Chunking, chunks: Sequence[Chunk]) -> dict[str, Any]:
+def run(bench: Benchmark, queries: Sequence[Query]) -> dict[str, Any]:
+    """Every query, in every mode, in both settings: the summary written to qmsum.json."""
+    modes = [m for m in MODES if m in ("random", "hybrid-nocues") or m in bench.modes]
+    results: dict[str, dict[str, Any]] = {s: {} for s in SETTINGS}
+    comparisons: dict[str, Any] = {}
+    ranks: dict[str, dict[str, Any]] = {s: {} for s in SETTINGS}
+    seconds: dict[str, float] = {}
+    total = len(queries) * len(modes) * len(SETTINGS)
+    with tqdm(total=total, desc="search", unit="query", file=sys.stderr) as bar:
+        for setting in SETTINGS:
+            per_mode: dict[str, list[QueryResult]] = {}
+            for mode in modes:
+                began = time.perf_counter()
+                per_mode[mode] = []
+                for q in queries:
+                    per_mode[mode].append(bench.score(mode, q, setting))
+                    bar.update(1)
+                seconds[f"{setting}/{mode}"] = time.perf_counter() - began
+            results[setting] = {m: summarise(rows) for m, rows in per_mode.items()}
+            if bench.skipped:
+                results[setting]["hybrid+rerank"] = {"skipped": bench.skipped}
+            comparisons[setting] = compare(per_mode)
+            ranks[setting] = {m: [r.rank for r in rows] for m, rows in per_mode.items()}
     return {
-        "description": chunking.describe(),
-        "chunks": len(chunks),
-        "distinct_texts": len({c.text for c in chunks}),
-        "mean_words": statistics.fmean(len(c.text.split()) for c in chunks) if chunks else math.nan,
-    }
-
-
-def run(
-    meetings: Sequence[Meeting],
-    embedder: Embedder,
-    chunkings: Sequence[Chunking],
-) -> dict[str, Any]:
-    """Index every meeting once per chunking, then search within each meeting and pooled."""
-    began = time.perf_counter()
-    queries = [q for m in meetings for q in m.queries]
-    sources = [meeting_source(m) for m in meetings]
-    settings = Settings()
-    skip_reason = rerank_skipped(embedder, settings)
-    modes = [m for m in MODES if not (m == "hybrid+rerank" and skip_reason)]
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-    # As the product asks: `embed_query` (e5 reads "query: ..." there, "passage: ..." in embed).
-    vectors = {q.id: embedder.embed_query(q.text) for q in queries}
-    timings["embed_queries"] = time.perf_counter() - t
-    cut = {c.name: [chunk_meeting(s, c) for s in sources] for c in chunkings}
-    n_texts = sum(len({c.text for chunks, _ in per for c in chunks}) for per in cut.values())
-    results: dict[str, dict[str, Any]] = {"within": {}, "pooled": {}}
-    ranks: dict[str, dict[str, Any]] = {"within": {}, "pooled": {}}
-    comparisons: dict[str, dict[str, Any]] = {"within": {}, "pooled": {}}
-    info: dict[str, Any] = {}
-    with (
-        tqdm(total=n_texts, desc="embed chunks", unit="text", file=sys.stderr) as embed_bar,
-        tqdm(
-            total=len(queries) * len(modes) * 2 * len(chunkings),
-            desc="search",
-            unit="query",
-            file=sys.stderr,
-        ) as search_bar,
-    ):
-        for chunking in chunkings:
-            t = time.perf_counter()
-            per_meeting, all_vecs = embed_meetings(embedder, sources, cut[chunking.name], embed_bar)
-            timings[f"embed_{chunking.name}"] = time.perf_counter() - t
-            all_chunks = [c for _, chunks, _, _ in per_meeting for c in chunks]
-            info[chunking.name] = describe(chunking, all_chunks)
-            t = time.perf_counter()
-            within: dict[str, list[QueryResult]] = {m: [] for m in modes}
-            for meeting, (source, chunks, windows, vecs) in zip(meetings, per_meeting, strict=True):
-                index = build_index(embedder, [source], chunks, windows, vecs, chunking)
-                for mode, rows in evaluate(
-                    index, embedder, modes, meeting.queries, vectors, search_bar, settings
-                ).items():
-                    within[mode] += rows
-            timings[f"within_{chunking.name}"] = time.perf_counter() - t
-            t = time.perf_counter()
-            pooled_index = build_index(
-                embedder,
-                sources,
-                all_chunks,
-                [w for _, _, windows, _ in per_meeting for w in windows],
-                all_vecs,  # the per-meeting vectors, embedded once
-                chunking,
-            )
-            pooled = evaluate(pooled_index, embedder, modes, queries, vectors, search_bar, settings)
-            timings[f"pooled_{chunking.name}"] = time.perf_counter() - t
-            for setting, per_mode in (("within", within), ("pooled", pooled)):
-                results[setting][chunking.name] = {m: summarise(r) for m, r in per_mode.items()}
-                comparisons[setting][chunking.name] = compare(per_mode)
-                ranks[setting][chunking.name] = {
-                    m: [r.rank for r in rows] for m, rows in per_mode.items()
-                }
-                if skip_reason:
-                    results[setting][chunking.name]["hybrid+rerank"] = {"skipped": skip_reason}
-    timings["total"] = time.perf_counter() - began
-    return {
-        "chunkings": info,
         "results": results,
         "comparisons": comparisons,
         "ranks": ranks,
         "query_ids": [q.id for q in queries],
-        "runtime_s": {k: round(v, 1) for k, v in timings.items()},
+        "speaker_narrowing": bench.speaker_narrowing(queries),
+        "search_ms_per_query": {
+            key: round(1000 * s / max(len(queries), 1), 1) for key, s in seconds.items()
+        },
     }
