@@ -66,7 +66,7 @@ def ingest(
     chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
-        existing = None if rebuild else _compatible(settings, model, chunker)
+        existing, damage = (None, None) if rebuild else _compatible(settings, model, chunker)
         plan = _plan(files, existing, format)
         plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
         documents = _read(plan)
@@ -105,11 +105,17 @@ def ingest(
         index.save(settings.index_dir)
         clock.lap("write")
         reports = [_done(r, new) for r in plan.reports]
-        return summarise(settings, reports, index, began, written=True, stages=clock.times)
+        notes = (f"{damage} Rebuilt it from the files given.",) if damage else ()
+        return summarise(
+            settings, reports, index, began, written=True, stages=clock.times, notes=notes
+        )
 
 
-def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]) -> Index | None:
-    """The existing index, if its vectors and chunks can be reused as they are."""
+def _compatible(
+    settings: IngestSettings, model: str, chunker: dict[str, object]
+) -> tuple[Index | None, str | None]:
+    """The existing index, if its vectors and chunks can be reused as they are; else None,
+    and why when it is damaged."""
     try:
         manifest = Index.load_manifest(settings.index_dir)
         if manifest is None or (
@@ -118,10 +124,10 @@ def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]
             manifest.chunker,
             manifest.speaker_prefix,
         ) != (FORMAT_VERSION, model, chunker, settings.speaker_prefix):
-            return None
-        return Index.load(settings.index_dir)
-    except IndexFolderError:
-        return None  # damaged: rebuilt from the files
+            return None, None
+        return Index.load(settings.index_dir), None
+    except IndexFolderError as exc:
+        return None, str(exc).split(" Run `", 1)[0]  # damaged: rebuilt from the files
 
 
 def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> _Plan:
