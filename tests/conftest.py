@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from llm_server import FaultServer
 
+from bench.forkcli import ForkCLI
 from eval.local_llm import local_llm
 from ingest import IngestReport, IngestSettings, ingest
 from ingest.embedder import Embedder, load_embedder
@@ -130,3 +131,10 @@ def app_url(assistant: Assistant) -> Iterator[str]:
         yield url
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="session")
+def fork_cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkCLI]:
+    """`webinar-rag` commands in real, killable processes, the model loaded once for all."""
+    with ForkCLI(log_dir=tmp_path_factory.mktemp("forkcli-logs")) as runner:
+        yield runner

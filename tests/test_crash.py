@@ -5,7 +5,6 @@ which forks a child per command."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,8 @@ FILES, TURNS = 4, 12  # an incremental ingest from one corpus to the other: a fe
 
 
 @pytest.fixture(scope="module")
-def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkCLI]:
-    with ForkCLI(log_dir=tmp_path_factory.mktemp("forkcli-logs")) as started:
-        yield started
+def runner(fork_cli: ForkCLI) -> ForkCLI:
+    return fork_cli
 
 
 @pytest.fixture(scope="module")
