@@ -37,10 +37,11 @@ from ingest.errors import (
 from ingest.index import Index, Manifest, Source
 from ingest.pipeline import FileReport, IngestReport, ingest, remove_documents
 from ingest.readers import SUFFIXES as TRANSCRIPT_SUFFIXES
-from ingest.settings import ChunkerSettings, IngestSettings, default_model_path
+from ingest.settings import MAX_FILE_MB, ChunkerSettings, IngestSettings, default_model_path
 from ingest.turns import Turn, parse_transcript
 
 __all__ = [
+    "MAX_FILE_MB",
     "TRANSCRIPT_SUFFIXES",
     "Chunk",
     "ChunkerSettings",

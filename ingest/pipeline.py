@@ -67,7 +67,7 @@ def ingest(
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
         existing, damage = (None, None) if rebuild else _compatible(settings, model, chunker)
-        plan = _plan(files, existing, format)
+        plan = _plan(files, existing, format, settings.max_file_mb)
         plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
         documents = _read(plan)
         clock.lap("read")
@@ -130,9 +130,12 @@ def _compatible(
         return None, str(exc).split(" Run `", 1)[0]  # damaged: rebuilt from the files
 
 
-def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> _Plan:
+def _plan(
+    files: Sequence[Path], existing: Index | None, format: str | None, max_mb: float
+) -> _Plan:
     """Which documents to reuse, read or drop: the given files, and the indexed documents
-    whose files are elsewhere (re-read if they changed, dropped if they are gone)."""
+    whose files are elsewhere (re-read if they changed, dropped if they are gone). A file
+    over `max_mb` is reported, not read."""
     plan = _Plan()
     known = dict(existing.sources) if existing else {}
     chunks: dict[str, int] = {}
@@ -147,6 +150,12 @@ def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> 
             plan.reports.append(FileReport(name, "removed", old.format if old else None))
             continue
         try:
+            size = path.stat().st_size
+            if size > max_mb * 1e6:
+                plan.reports.append(FileReport(name, "failed", error=_too_big(path, size, max_mb)))
+                if old is not None:
+                    plan.keep[name] = old
+                continue
             data = path.read_bytes()
         except OSError as exc:
             error = f"cannot read it ({exc.strerror}); check the file's permissions"
@@ -176,6 +185,13 @@ def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> 
         if name not in given and old.path is None:
             plan.keep[name] = old  # an index made before documents knew their files
     return plan
+
+
+def _too_big(path: Path, size: int, max_mb: float) -> str:
+    return (
+        f"{path} is {size / 1e6:,.1f} MB, over the {max_mb:g} MB limit for one transcript; "
+        "split it into parts, or raise WEBINAR_RAG_MAX_FILE_MB"
+    )
 
 
 def _read(plan: _Plan) -> list[Source]:
