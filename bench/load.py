@@ -14,17 +14,33 @@ The pieces `bench.reliability` runs (and the load tests run at a small scale):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 Ask = Callable[[str], dict[str, Any]]  # a question -> the answer's JSON (`ask --json`)
+
+
+@contextlib.contextmanager
+def served(assistant: Any, **build: Any) -> Iterator[str]:
+    """The chat app over `assistant` on a free port of 127.0.0.1 (`build`: `build_app`'s
+    options); yields its URL and closes it after."""
+    import app
+    from eval.local_llm import free_port
+
+    demo = app.build_app(assistant, **build)
+    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        yield url
+    finally:
+        demo.close()
 
 
 def questions(path: Path = ROOT / "eval" / "questions.jsonl") -> list[str]:

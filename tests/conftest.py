@@ -122,15 +122,10 @@ def fault_server() -> Iterator[FaultServer]:
 @pytest.fixture(scope="session")
 def app_url(assistant: Assistant) -> Iterator[str]:
     """One real chat app for the session, on a free port of 127.0.0.1."""
-    import app
-    from eval.local_llm import free_port
+    from bench.load import served
 
-    demo = app.build_app(assistant)
-    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
-    try:
+    with served(assistant) as url:
         yield url
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,7 @@ import pytest
 from gradio_client import Client
 from llm_server import MODEL_ALIAS, FaultServer
 
-import app
-from bench.load import Ask, levels, memory, questions, reference
-from eval.local_llm import free_port
+from bench.load import Ask, levels, memory, questions, reference, served
 from retrieval import Assistant
 from retrieval.settings import LLMSettings
 
@@ -76,10 +74,8 @@ def test_a_full_queue_says_so(assistant: Assistant, fault_server: FaultServer) -
         base_url=fault_server.serve("slow"), api_key="sk-test", model=MODEL_ALIAS, max_retries=0
     )
     slow = assistant.with_settings(llm=llm, backend="llm")
-    demo = app.build_app(slow, queue_size=1)
-    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
     outcomes: list[str] = []
-    try:
+    with served(slow, queue_size=1) as url:
         clients = [Client(url, verbose=False) for _ in range(8)]
 
         def ask(client: Client) -> None:
@@ -94,8 +90,6 @@ def test_a_full_queue_says_so(assistant: Assistant, fault_server: FaultServer) -
             t.start()
         for t in threads:
             t.join(timeout=120)
-    finally:
-        demo.close()
     full = [o for o in outcomes if o not in ("answer", "uncited")]
     assert "uncited" not in outcomes
     assert 1 <= outcomes.count("answer") <= 5 and len(full) == 8 - outcomes.count("answer")

@@ -9,15 +9,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from gradio_client import Client
 
-import app
 from bench.corpora import write_corpus
 from bench.forkcli import ForkCLI, Result
-from eval.local_llm import free_port
+from bench.load import plain
+from bench.load import served as serving
 from ingest import Embedder, ingest
 from retrieval import Assistant, Settings
 
@@ -27,11 +26,6 @@ NEW_FACT = "Zelda Quint: The lighthouse repaint costs nine thousand euros, paid 
 CLIENTS = 4
 
 
-def plain(answer: dict[str, Any]) -> str:
-    """An answer as JSON, without its timings (the only part that may differ)."""
-    return json.dumps({k: v for k, v in answer.items() if k != "timings_ms"}, sort_keys=True)
-
-
 @pytest.fixture
 def served(
     tmp_path: Path, settings: Settings, embedder: Embedder
@@ -39,12 +33,8 @@ def served(
     corpus = write_corpus(tmp_path / "corpus", files=4, turns=12)
     local = settings.at_index(tmp_path / "index" / "index").at_corpus(corpus)
     ingest([corpus], local.ingest, embedder=embedder)
-    demo = app.build_app(Assistant.load(local))
-    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
-    try:
+    with serving(Assistant.load(local)) as url:
         yield url, local, corpus
-    finally:
-        demo.close()
 
 
 def test_serve_answers_through_an_ingest_and_then_from_the_new_index(
