@@ -32,11 +32,13 @@ class Searcher:
         rrf_k: int = 60,
         reranker: Reranker | None = None,
         rerank_depth: int = 20,
+        bm25_weight: float = 1.0,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.mode = mode
         self.rrf_k = rrf_k
+        self.bm25_weight = bm25_weight
         self.reranker = reranker
         self.rerank_depth = rerank_depth
         self._places: dict[str, Place] = {}
@@ -53,6 +55,7 @@ class Searcher:
             rrf_k=settings.rrf_k,
             reranker=reranker,
             rerank_depth=settings.rerank_depth,
+            bm25_weight=settings.bm25_weight,
         )
 
     def search(
@@ -111,13 +114,14 @@ class Searcher:
         return [candidates[i] for i in ranked]
 
     def _fuse(self, rows: list[int], dense: np.ndarray, lexical: np.ndarray) -> list[int]:
-        """Reciprocal rank fusion; a chunk that shares no word with the query gets no BM25 vote."""
+        """Reciprocal rank fusion, the BM25 ranking's votes weighted by `bm25_weight`; a chunk
+        that shares no word with the query gets no BM25 vote."""
         fused = dict.fromkeys(rows, 0.0)
         for rank, r in enumerate(sorted(rows, key=lambda r: -dense[r]), start=1):
             fused[r] += 1.0 / (self.rrf_k + rank)
         matched = [r for r in rows if lexical[r] > 0]
         for rank, r in enumerate(sorted(matched, key=lambda r: -lexical[r]), start=1):
-            fused[r] += 1.0 / (self.rrf_k + rank)
+            fused[r] += self.bm25_weight / (self.rrf_k + rank)
         return sorted(rows, key=lambda r: (-fused[r], -dense[r]))
 
 
