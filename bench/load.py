@@ -66,6 +66,7 @@ class Level:
     p95_ratio: float = 1.0
     first_errors: list[str] = field(default_factory=list)
     backends: dict[str, int] = field(default_factory=dict)
+    notices: dict[str, int] = field(default_factory=dict)  # by their first words
 
 
 def run_level(
@@ -106,6 +107,8 @@ def run_level(
                     level.uncited += 1
                 backend = str(record.get("backend"))
                 level.backends[backend] = level.backends.get(backend, 0) + 1
+                notice = " ".join(str(record.get("notice") or "none").split()[:6])
+                level.notices[notice] = level.notices.get(notice, 0) + 1
 
     began = time.perf_counter()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]

@@ -1,6 +1,6 @@
 """The index folder: FAISS vectors plus JSON, written atomically (see `ingest.folder`), never
-pickled. (Near 300 lines: the in-memory index and its on-disk format change together, so they
-stay in one file.)
+pickled. (About 350 lines: the in-memory index and its on-disk format, checksums included,
+change together, so they stay in one file.)
 
 index.faiss      chunk vectors (normalised, inner product)
 sentences.faiss  sentence vectors, for picking the sentence that answers

@@ -4,6 +4,7 @@ The index holds every document it held whose file still exists, plus the files g
 whose bytes did not change keeps its chunks and vectors; a new or changed one is read and
 embedded; a document whose file is gone is dropped. One bad file is reported and skipped: the
 rest of the batch is ingested. The folder is written once, atomically, by one ingest at a time.
+(Near 290 lines: adding and removing documents share the lock, the plan and the report.)
 """
 
 from __future__ import annotations

@@ -52,9 +52,12 @@ def test_a_hostile_question_through_the_cli(
 
 
 @pytest.mark.parametrize("case", QUESTIONS, ids=IDS)
-def test_a_hostile_question_through_the_api(client: Client, case: Case) -> None:
+def test_a_hostile_question_through_the_api(
+    client: Client, case: Case, capfd: pytest.CaptureFixture[str]
+) -> None:
     outcome = api_face(client, case.question)
     assert (outcome.kind, outcome.clean) == (case.expected, True), outcome
+    assert "Traceback" not in capfd.readouterr().err  # nor in the server's log
 
 
 @pytest.mark.parametrize("case", QUESTIONS, ids=IDS)
