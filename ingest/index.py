@@ -162,7 +162,8 @@ class Index:
             try:
                 return cls._load_once(requested, stamp, expected_model)
             except IndexFolderError:
-                swapped = not requested.exists() or cls.stamp_of(requested) != stamp
+                now = cls.stamp_of(requested)
+                swapped = stamp is not None and (not requested.exists() or now != stamp)
                 if not swapped or attempt == LOAD_ATTEMPTS:
                     raise
                 time.sleep(0.05 * attempt)

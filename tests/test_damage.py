@@ -17,6 +17,7 @@ from conftest import CORPUS_FILE, ROOT, snapshot
 
 import cli
 from ingest import Index, IndexCorrupt, IngestSettings, ingest
+from ingest import folder as index_folder
 from ingest.embedder import Embedder
 from ingest.index import FILES
 from retrieval import Assistant, Settings
@@ -62,6 +63,28 @@ def test_a_damaged_file_is_named_with_the_fix(
     code = cli.main(["search", BILL, "--index", str(index_copy)])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and name in err and "ingest --rebuild" in err
+
+
+def test_a_load_that_races_a_swap_reads_the_new_folder(
+    index_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files read half from the old folder and half from the new one fail their checksums;
+    the load sees that the folder was swapped meanwhile and reads the new one whole."""
+    index = Index.load(index_copy)
+    before = index.stamp
+    real = index_folder.damaged
+    raced: list[Path] = []
+
+    def swapped_while_reading(path: Path, expected: dict[str, str]) -> str | None:
+        if not raced:
+            raced.append(path)
+            index.save(index_copy)  # an ingest swaps its folder in under the reader
+            return "index.faiss"
+        return real(path, expected)
+
+    monkeypatch.setattr(index_folder, "damaged", swapped_while_reading)
+    loaded = Index.load(index_copy)
+    assert raced and loaded.stamp == Index.stamp_of(index_copy) != before
 
 
 def test_an_incremental_ingest_rebuilds_a_damaged_index(

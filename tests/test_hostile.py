@@ -2,7 +2,8 @@
 the CLI, `/ask` and the chat UI; transcripts that attack the page or the model, or are huge,
 numerous or links out of the corpus; names that try to leave the corpus; settings that are not
 numbers; an API key that must never be printed. Each ends in an answer, a refusal or one line
-that names the problem and the fix."""
+that names the problem and the fix. (Over 250 lines: the whole hostile table of
+docs/reliability.md in one file.)"""
 
 from __future__ import annotations
 
