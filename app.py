@@ -21,7 +21,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ingest import WebinarRagError
+from ingest import MAX_FILE_MB, WebinarRagError
 from retrieval import Assistant, Settings
 from ui import CSS, THEME, build_app  # build_app re-exported: `app.build_app(assistant)`
 
@@ -71,8 +71,10 @@ def launch(
     port: int = DEFAULT_PORT,
     auth: tuple[str, str] | None = None,
     prevent_thread_lock: bool = False,
+    max_file_mb: float = MAX_FILE_MB,
 ) -> str:
-    """Start serving (never a public share link); returns the local URL."""
+    """Start serving (never a public share link); returns the local URL. Uploads over
+    `max_file_mb` (ingest's limit for one transcript) are refused by Gradio itself."""
     _, url, _ = demo.launch(
         server_name=host,
         server_port=port,
@@ -80,6 +82,7 @@ def launch(
         auth=auth,
         auth_message="Log in with WEBINAR_RAG_USER and WEBINAR_RAG_PASSWORD." if auth else None,
         prevent_thread_lock=prevent_thread_lock,
+        max_file_size=int(max_file_mb * 1_000_000),
         footer_links=["api"],
         theme=THEME,
         css=CSS,
@@ -111,7 +114,7 @@ def serve(
     print("Loading the model and index…", flush=True)
     demo = build_app(Assistant.load(settings), allow_changes=changes)
     try:
-        url = launch(demo, host, number, auth, prevent_thread_lock=True)
+        url = launch(demo, host, number, auth, True, settings.ingest.max_file_mb)
     except OSError as exc:  # taken since the check
         raise WebinarRagError(_cannot_serve(host, number)) from exc
     print(f"Serving on {url} (Ctrl-C to stop)", flush=True)

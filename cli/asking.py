@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from ingest import WebinarRagError, normalise
-from retrieval import Answer, Assistant, Citation, Hit, Settings, read_questions
+from retrieval import (
+    Answer,
+    Assistant,
+    Citation,
+    Hit,
+    Settings,
+    checked_k,
+    checked_question,
+    read_questions,
+)
 
 
 def register(sub: Any) -> None:
@@ -49,8 +58,7 @@ def _filters(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Assistant:
-    if args.top_k is not None and args.top_k < 1:
-        raise WebinarRagError(f"--top-k must be at least 1, not {args.top_k}.")
+    checked_k(args.top_k)  # retrieval's limits, checked before the model loads
     settings = Settings().at_index(args.index)
     if getattr(args, "backend", None) == "llm":
         settings.llm.require()  # the one-line "no endpoint configured" error, before loading
@@ -63,7 +71,7 @@ def _ask(args: argparse.Namespace) -> int:
     if args.questions:
         records: list[dict[str, Any]] = read_questions(args.questions)
     elif args.question is not None:
-        records = [{"question": args.question}]
+        records = [{"question": checked_question(args.question)}]
     else:
         raise WebinarRagError('No question. Use `webinar-rag ask "QUESTION"` or --questions FILE.')
     assistant = _load(args)
@@ -87,6 +95,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
+    checked_question(args.query)
     assistant = _load(args)
     hits = assistant.search(args.query, speaker=args.speaker, k=args.top_k, document=args.document)
     for rank, hit in enumerate(hits, start=1):

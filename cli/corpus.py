@@ -78,6 +78,8 @@ def _remove(args: argparse.Namespace) -> int:
 
 def _print_report(report: IngestReport) -> int:
     """A line per file that changed, one error line per file that failed, then the total."""
+    for note in report.notes:
+        print(f"note: {note}")
     for f in report.files:
         if f.status == "failed":
             print(f"webinar-rag: error: {f.error}", file=sys.stderr)

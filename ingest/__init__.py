@@ -16,6 +16,9 @@ from ingest.errors import (
     IndexFolderError,
     IndexMismatch,
     IndexNotFound,
+    IndexUnreadable,
+    IndexWriteError,
+    InvalidTopK,
     LLMBadReply,
     LLMError,
     LLMNotConfigured,
@@ -24,6 +27,7 @@ from ingest.errors import (
     NotAnIndexFolder,
     QuestionError,
     QuestionFileError,
+    QuestionTooLong,
     RerankerNotFound,
     TranscriptFormatError,
     UnknownDocument,
@@ -33,10 +37,11 @@ from ingest.errors import (
 from ingest.index import Index, Manifest, Source
 from ingest.pipeline import FileReport, IngestReport, ingest, remove_documents
 from ingest.readers import SUFFIXES as TRANSCRIPT_SUFFIXES
-from ingest.settings import ChunkerSettings, IngestSettings, default_model_path
+from ingest.settings import MAX_FILE_MB, ChunkerSettings, IngestSettings, default_model_path
 from ingest.turns import Turn, parse_transcript
 
 __all__ = [
+    "MAX_FILE_MB",
     "TRANSCRIPT_SUFFIXES",
     "Chunk",
     "ChunkerSettings",
@@ -52,8 +57,11 @@ __all__ = [
     "IndexFolderError",
     "IndexMismatch",
     "IndexNotFound",
+    "IndexUnreadable",
+    "IndexWriteError",
     "IngestReport",
     "IngestSettings",
+    "InvalidTopK",
     "LLMBadReply",
     "LLMError",
     "LLMNotConfigured",
@@ -63,6 +71,7 @@ __all__ = [
     "NotAnIndexFolder",
     "QuestionError",
     "QuestionFileError",
+    "QuestionTooLong",
     "RerankerNotFound",
     "Sentence",
     "Source",

@@ -1,4 +1,9 @@
-"""Which files make a corpus: files as given, and the transcripts inside given folders."""
+"""Which files make a corpus: files as given, and the transcripts inside given folders.
+
+A folder's symbolic links are followed only to files inside that folder: a link out of it
+(`notes.txt -> /etc/passwd`) is skipped with a line that says so, so that whoever can write
+into a corpus folder cannot make the index, and so its answers, quote any file the ingest
+can read. A file named on the command line is read wherever it is: its caller chose it."""
 
 from __future__ import annotations
 
@@ -9,6 +14,10 @@ from ingest.errors import CorpusNotFound
 from ingest.readers import SUFFIXES
 
 Skipped = tuple[Path, str]  # a file, and why it is not read
+_LINK_OUT = (
+    "a symbolic link to {target}, outside the corpus folder: not followed. Copy the file "
+    "into the folder to ingest it"
+)
 
 
 def find_transcripts(paths: Sequence[Path]) -> tuple[list[Path], list[Skipped]]:
@@ -18,13 +27,15 @@ def find_transcripts(paths: Sequence[Path]) -> tuple[list[Path], list[Skipped]]:
     skipped: list[Skipped] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(
+            visible = [
                 p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
+                for p in sorted(path.rglob("*"))
+                if not any(part.startswith(".") for part in p.relative_to(path).parts)
+            ]
+            outside = [p for p in visible if p.is_symlink() and not _inside(p, path)]
+            skipped += [(p, _LINK_OUT.format(target=p.resolve())) for p in outside]
+            found = [p for p in visible if p.is_file() and p not in outside]
+            if not found and not outside:
                 raise CorpusNotFound(
                     f"No transcripts ({', '.join(SUFFIXES)}) in {path}. "
                     "Copy a transcript there or pass its path to `webinar-rag ingest`."
@@ -55,3 +66,8 @@ def find_transcripts(paths: Sequence[Path]) -> tuple[list[Path], list[Skipped]]:
             )
         names[f.name] = f
     return list(dict.fromkeys(files)), skipped
+
+
+def _inside(link: Path, folder: Path) -> bool:
+    """Does a link inside `folder` lead to something inside it too?"""
+    return link.resolve().is_relative_to(folder.resolve())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -65,15 +65,13 @@ def _nlp() -> Any:
 
 def entity_spans(texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
     """(start, end, kind) of the entities of each text, offsets into that text."""
-    with _lock:  # one pipeline object; spaCy is not meant to be entered by two threads
-        docs = list(_nlp().pipe(texts, batch_size=64))
     found = []
-    for text, doc in zip(texts, docs, strict=True):
-        spans = [
-            (e.start_char, e.end_char, _KIND_OF_LABEL[e.label_])
-            for e in doc.ents
-            if e.label_ in _KIND_OF_LABEL
-        ]
+    unique = list(dict.fromkeys(texts))  # meetings repeat "Yeah." hundreds of times
+    with _lock:  # one pipeline object; spaCy is not meant to be entered by two threads
+        docs = _nlp().pipe(unique, batch_size=64)  # a stream: no corpus of docs in memory
+        of = dict(zip(unique, _spans_of(docs), strict=True))
+    for text in texts:
+        spans = [*of[text]]
         for m in _PLACEHOLDER.finditer(text):
             spans.append((m.start(), m.end(), _PLACEHOLDER_KIND.get(m.group(1), "PLACE")))
         spans += [(m.start(), m.end(), "NUMBER") for m in _DIGIT.finditer(text)]
@@ -81,11 +79,47 @@ def entity_spans(texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
     return found
 
 
+def _spans_of(docs: Iterable[Any]) -> Iterator[list[tuple[int, int, str]]]:
+    for doc in docs:
+        yield [
+            (e.start_char, e.end_char, _KIND_OF_LABEL[e.label_])
+            for e in doc.ents
+            if e.label_ in _KIND_OF_LABEL
+        ]
+
+
 def annotate(chunks: Sequence[Chunk], turns: Sequence[Turn], text: str) -> list[Chunk]:
     """The chunks with each sentence's answer kinds, found paragraph by paragraph (a
     paragraph is a span of the source; its sentences lie inside it)."""
-    paragraphs = [p for t in turns for p in t.paragraphs if p[1] > p[0]]
-    spans = entity_spans([text[s:e] for s, e in paragraphs])
+    return annotate_many([(chunks, turns, text)])[0]
+
+
+def annotate_many(
+    documents: Sequence[tuple[Sequence[Chunk], Sequence[Turn], str]],
+) -> list[list[Chunk]]:
+    """`annotate` for several documents, with one pass of the entity model over all their
+    paragraphs (each pass has its cost: ten thousand short files need one, not ten thousand)."""
+    paragraphs = [
+        [p for t in turns for p in t.paragraphs if p[1] > p[0]] for _, turns, _ in documents
+    ]
+    texts = [
+        text[s:e]
+        for (_, _, text), spans in zip(documents, paragraphs, strict=True)
+        for s, e in spans
+    ]
+    found = iter(entity_spans(texts))
+    return [
+        _with_kinds(chunks, turns, spans, [next(found) for _ in spans])
+        for (chunks, turns, _), spans in zip(documents, paragraphs, strict=True)
+    ]
+
+
+def _with_kinds(
+    chunks: Sequence[Chunk],
+    turns: Sequence[Turn],
+    paragraphs: list[tuple[int, int]],
+    spans: list[list[tuple[int, int, str]]],
+) -> list[Chunk]:
     located = sorted(
         (s + a, s + b, kind) for (s, _), found in zip(paragraphs, spans, strict=True)
         for a, b, kind in found

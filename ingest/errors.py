@@ -7,11 +7,13 @@ value and the fix. It sits at the upstream end so every layer raises from it; th
     ├── CorpusNotFound          no transcript where one was expected
     ├── TranscriptFormatError   a transcript file cannot be read as one
     ├── IndexFolderError        the index folder
-    │   ├── IndexNotFound, IndexCorrupt, IndexMismatch, NotAnIndexFolder, IndexBusy
+    │   ├── IndexNotFound, IndexCorrupt, IndexMismatch, NotAnIndexFolder, IndexBusy,
+    │   └── IndexUnreadable, IndexWriteError
     ├── ModelNotFound           an embedding model cannot be loaded
     ├── RerankerNotFound        the configured cross-encoder cannot be loaded
     ├── QuestionError           a question or question file
-    │   ├── EmptyQuestion, UnknownSpeaker, UnknownDocument, QuestionFileError
+    │   ├── EmptyQuestion, QuestionTooLong, InvalidTopK, UnknownSpeaker, UnknownDocument,
+    │   └── QuestionFileError
     ├── LLMError                the LLM endpoint
     │   ├── LLMNotConfigured, LLMUnavailable, LLMBadReply
     └── DatasetError            an evaluation data set (QMSum, ELITR-Bench) is missing or malformed
@@ -58,6 +60,15 @@ class IndexBusy(IndexFolderError):
     """Another ingest is writing this index folder."""
 
 
+class IndexUnreadable(IndexFolderError):
+    """The index folder exists, but this user may not read it."""
+
+
+class IndexWriteError(IndexFolderError):
+    """The new index could not be written (a full disk, a read-only folder); the previous
+    index is untouched."""
+
+
 class ModelNotFound(WebinarRagError):
     """The configured embedding model folder does not exist or cannot be loaded."""
 
@@ -72,6 +83,14 @@ class QuestionError(WebinarRagError):
 
 class EmptyQuestion(QuestionError):
     """The question is empty or only white space."""
+
+
+class QuestionTooLong(QuestionError):
+    """The question is longer than a question can usefully be (see retrieval.limits)."""
+
+
+class InvalidTopK(QuestionError):
+    """The number of passages asked for is out of range (see retrieval.limits)."""
 
 
 class UnknownSpeaker(QuestionError):

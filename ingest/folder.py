@@ -4,10 +4,13 @@ A crash at any moment leaves either the old folder or the new one under the inde
 except in the instant between the two renames of the swap, when the old one waits whole under
 `.<name>.old-*`: `recover` (run by the next ingest, under its lock) puts it back, and `live`
 lets a reader find it meanwhile. Half-written `.<name>.tmp-*` folders are deleted by `recover`.
+The manifest records a sha256 of every other file (`checksums`), so a reader can tell a damaged
+or hand-edited file from the one that was written (`damaged`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -17,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import NotAnIndexFolder
+from ingest.errors import IndexUnreadable, NotAnIndexFolder
 
 MANIFEST = "manifest.json"
 
@@ -25,6 +28,7 @@ MANIFEST = "manifest.json"
 def check_target(path: Path) -> None:
     """Refuse to replace a folder that is not an index: it may hold someone's files."""
     path = Path(path)
+    check_readable(path)
     if path.is_file() or (
         path.is_dir() and not (path / MANIFEST).is_file() and any(path.iterdir())
     ):
@@ -32,6 +36,50 @@ def check_target(path: Path) -> None:
             f"{path} is not an index folder (no {MANIFEST}) and is not empty; "
             "writing the index there would replace it. Choose a new or empty folder."
         )
+
+
+def check_readable(path: Path) -> None:
+    """An index folder this user may not read is said to be one, not mistaken for a missing
+    index (`Path.is_file` answers False when it may not look)."""
+    try:
+        if Path(path).is_dir():
+            os.listdir(path)
+            if (Path(path) / MANIFEST).exists():
+                Path(path, MANIFEST).open("rb").close()
+    except PermissionError as exc:
+        raise IndexUnreadable(
+            f"Cannot read the index at {path} ({exc.strerror}). Give this user read access "
+            f"to it (e.g. `chmod -R u+rwX {path}`), or use another folder with --index."
+        ) from exc
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file under a written folder but the manifest, by relative path."""
+    folder = Path(folder)
+    return {
+        p.relative_to(folder).as_posix(): sha256_of(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def damaged(folder: Path, expected: dict[str, str]) -> str | None:
+    """The first file whose bytes differ from its recorded checksum (or that is gone)."""
+    for name, digest in sorted(expected.items()):
+        try:
+            if sha256_of(Path(folder) / name) != digest:
+                return name
+        except FileNotFoundError:
+            return name
+    return None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _set_aside(path: Path) -> list[Path]:

@@ -1,20 +1,22 @@
 """The index folder: FAISS vectors plus JSON, written atomically (see `ingest.folder`), never
-pickled. (Near 300 lines: the in-memory index and its on-disk format change together, so they
-stay in one file.)
+pickled. (About 350 lines: the in-memory index and its on-disk format, checksums included,
+change together, so they stay in one file.)
 
 index.faiss      chunk vectors (normalised, inner product)
 sentences.faiss  sentence vectors, for picking the sentence that answers
 bm25/            the lexical index (bm25s arrays and JSON)
 chunks.jsonl     one chunk a line, with its sentences and their row in sentences.faiss
 sources.jsonl    each document's text, title, format and turns, so offsets can be checked
-manifest.json    model, dimension, chunker settings, corpus checksums, format version
+manifest.json    model, dimension, chunker settings, corpus checksums, format version, and a
+                 sha256 of each file above, checked at load (a damaged file is named)
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +25,19 @@ import numpy as np
 
 from ingest import folder
 from ingest.chunks import Chunk, Sentence
-from ingest.errors import IndexCorrupt, IndexMismatch, IndexNotFound, UnknownDocument
+from ingest.errors import (
+    IndexCorrupt,
+    IndexFolderError,
+    IndexMismatch,
+    IndexNotFound,
+    IndexWriteError,
+    UnknownDocument,
+)
 from ingest.lexical import LexicalIndex
 from ingest.turns import Turn
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5  # 5: the manifest holds a sha256 per file
+LOAD_ATTEMPTS = 3  # a load that raced an ingest's swap reads the new folder again
 FILES = (
     "index.faiss",
     "sentences.faiss",
@@ -72,6 +82,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     metric: str = "inner_product"
     normalized: bool = True
+    checksums: dict[str, str] = field(default_factory=dict)  # file -> sha256, set by `save`
 
 
 @dataclass
@@ -112,8 +123,21 @@ class Index:
         )
 
     def save(self, path: Path) -> None:
-        """Write into a temporary folder beside `path`, then swap it into place."""
+        """Write into a temporary folder beside `path`, then swap it into place. A write that
+        fails (a full disk) leaves the previous index as it was."""
         path = Path(path)
+        try:
+            self._write(path)
+        except OSError as exc:
+            raise IndexWriteError(
+                f"Could not write the index at {path} ({exc.strerror or exc}); the previous "
+                "index is unchanged. Free some disk space or fix the folder's permissions, "
+                "then run `webinar-rag ingest` again."
+            ) from exc
+        self.path = path
+        self.stamp = self.stamp_of(path)
+
+    def _write(self, path: Path) -> None:
         with folder.writing(path) as tmp:
             faiss.write_index(self.chunk_vectors, str(tmp / "index.faiss"))
             faiss.write_index(self.sentence_vectors, str(tmp / "sentences.faiss"))
@@ -122,16 +146,34 @@ class Index:
             folder.write_jsonl(
                 tmp / "sources.jsonl", (_source_record(s) for s in self.sources.values())
             )
+            manifest = replace(self.manifest, checksums=folder.checksums(tmp))
             (tmp / "manifest.json").write_text(
-                json.dumps(asdict(self.manifest), indent=2, ensure_ascii=False), encoding="utf-8"
+                json.dumps(asdict(manifest), indent=2, ensure_ascii=False), encoding="utf-8"
             )
-        self.path = path
-        self.stamp = self.stamp_of(path)
+            self.manifest = manifest
 
     @classmethod
     def load(cls, path: Path, expected_model: str | None = None) -> Index:
+        """The index at `path`, its files checked against the manifest's checksums. A load
+        that overlaps an ingest's swap (the files changed under it) reads again."""
         requested = Path(path)
-        stamp = cls.stamp_of(requested)  # before reading: a swap meanwhile shows up as stale
+        for attempt in range(1, LOAD_ATTEMPTS + 1):
+            stamp = cls.stamp_of(requested)  # before reading: a swap meanwhile shows as stale
+            try:
+                return cls._load_once(requested, stamp, expected_model)
+            except IndexFolderError:
+                now = cls.stamp_of(requested)
+                swapped = stamp is not None and (not requested.exists() or now != stamp)
+                if not swapped or attempt == LOAD_ATTEMPTS:
+                    raise
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _load_once(
+        cls, requested: Path, stamp: tuple[int, int] | None, expected_model: str | None
+    ) -> Index:
+        folder.check_readable(requested)
         path = folder.live(requested)
         if not (path / "manifest.json").is_file():
             raise IndexNotFound(f"No index at {path}. Run `webinar-rag ingest` first.")
@@ -156,6 +198,13 @@ class Index:
                 f"The index at {path} was built with model {manifest.model}, but the configured "
                 f"model is {expected_model}. Rebuild it with `webinar-rag ingest --rebuild`, "
                 "or configure the model it was built with."
+            )
+        unlisted = [f for f in FILES if f != "manifest.json" and f not in manifest.checksums]
+        bad = unlisted[0] if unlisted else folder.damaged(path, manifest.checksums)
+        if bad is not None:
+            raise IndexCorrupt(
+                f"The index at {path} is damaged: {bad} does not match the checksum in its "
+                "manifest. Run `webinar-rag ingest --rebuild` to rebuild it from the transcripts."
             )
         try:
             chunks, keys = _read_chunks(path / "chunks.jsonl")

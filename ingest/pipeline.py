@@ -4,6 +4,7 @@ The index holds every document it held whose file still exists, plus the files g
 whose bytes did not change keeps its chunks and vectors; a new or changed one is read and
 embedded; a document whose file is gone is dropped. One bad file is reported and skipped: the
 rest of the batch is ingested. The folder is written once, atomically, by one ingest at a time.
+(Near 290 lines: adding and removing documents share the lock, the plan and the report.)
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def ingest(
     chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
-        existing = None if rebuild else _compatible(settings, model, chunker)
-        plan = _plan(files, existing, format)
+        existing, damage = (None, None) if rebuild else _compatible(settings, model, chunker)
+        plan = _plan(files, existing, format, settings.max_file_mb)
         plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
         documents = _read(plan)
         clock.lap("read")
@@ -105,11 +106,17 @@ def ingest(
         index.save(settings.index_dir)
         clock.lap("write")
         reports = [_done(r, new) for r in plan.reports]
-        return summarise(settings, reports, index, began, written=True, stages=clock.times)
+        notes = (f"{damage} Rebuilt it from the files given.",) if damage else ()
+        return summarise(
+            settings, reports, index, began, written=True, stages=clock.times, notes=notes
+        )
 
 
-def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]) -> Index | None:
-    """The existing index, if its vectors and chunks can be reused as they are."""
+def _compatible(
+    settings: IngestSettings, model: str, chunker: dict[str, object]
+) -> tuple[Index | None, str | None]:
+    """The existing index, if its vectors and chunks can be reused as they are; else None,
+    and why when it is damaged."""
     try:
         manifest = Index.load_manifest(settings.index_dir)
         if manifest is None or (
@@ -118,15 +125,18 @@ def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]
             manifest.chunker,
             manifest.speaker_prefix,
         ) != (FORMAT_VERSION, model, chunker, settings.speaker_prefix):
-            return None
-        return Index.load(settings.index_dir)
-    except IndexFolderError:
-        return None  # damaged: rebuilt from the files
+            return None, None
+        return Index.load(settings.index_dir), None
+    except IndexFolderError as exc:
+        return None, str(exc).split(" Run `", 1)[0]  # damaged: rebuilt from the files
 
 
-def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> _Plan:
+def _plan(
+    files: Sequence[Path], existing: Index | None, format: str | None, max_mb: float
+) -> _Plan:
     """Which documents to reuse, read or drop: the given files, and the indexed documents
-    whose files are elsewhere (re-read if they changed, dropped if they are gone)."""
+    whose files are elsewhere (re-read if they changed, dropped if they are gone). A file
+    over `max_mb` is reported, not read."""
     plan = _Plan()
     known = dict(existing.sources) if existing else {}
     chunks: dict[str, int] = {}
@@ -141,6 +151,12 @@ def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> 
             plan.reports.append(FileReport(name, "removed", old.format if old else None))
             continue
         try:
+            size = path.stat().st_size
+            if size > max_mb * 1e6:
+                plan.reports.append(FileReport(name, "failed", error=_too_big(path, size, max_mb)))
+                if old is not None:
+                    plan.keep[name] = old
+                continue
             data = path.read_bytes()
         except OSError as exc:
             error = f"cannot read it ({exc.strerror}); check the file's permissions"
@@ -170,6 +186,13 @@ def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> 
         if name not in given and old.path is None:
             plan.keep[name] = old  # an index made before documents knew their files
     return plan
+
+
+def _too_big(path: Path, size: int, max_mb: float) -> str:
+    return (
+        f"{path} is {size / 1e6:,.1f} MB, over the {max_mb:g} MB limit for one transcript; "
+        "split it into parts, or raise WEBINAR_RAG_MAX_FILE_MB"
+    )
 
 
 def _read(plan: _Plan) -> list[Source]:

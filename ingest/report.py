@@ -36,6 +36,7 @@ class IngestReport:
     up_to_date: bool  # nothing changed, so nothing was written
     # Where the time went: "read" (files, parsing), "model" (loading it), "embed", "write".
     stages: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # about the index as a whole (e.g. found damaged, rebuilt)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -54,6 +55,7 @@ def summarise(
     began: float,
     written: bool = False,
     stages: dict[str, float] | None = None,
+    notes: tuple[str, ...] = (),
 ) -> IngestReport:
     return IngestReport(
         settings.index_dir,
@@ -63,6 +65,7 @@ def summarise(
         time.perf_counter() - began,
         up_to_date=not written,
         stages=stages or {},
+        notes=notes,
     )
 
 

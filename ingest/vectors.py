@@ -17,11 +17,12 @@ from tqdm import tqdm
 
 from ingest.chunks import Chunk, chunk_turns
 from ingest.embedder import Embedder
-from ingest.entities import annotate
+from ingest.entities import annotate_many
 from ingest.index import Index, Manifest, Source
 from ingest.settings import IngestSettings
 
 SentenceKey = tuple[str, int, int]  # (document name, start_char, end_char)
+BLOCK = 256  # texts per call of the embedder
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class DocumentVectors:
         return cls(index.sources[name], chunks, chunk_vectors, keys, vectors)
 
 
+_Cut = tuple[Source, list[Chunk], list[SentenceKey]]
+
+
 def embed_documents(
     embedder: Embedder,
     sources: Sequence[Source],
@@ -50,32 +54,34 @@ def embed_documents(
     progress: bool = False,
 ) -> dict[str, DocumentVectors]:
     """Cut each document into chunks and embed its chunks and sentences."""
-    cut = []
-    for source in sources:
-        chunks = annotate(
-            chunk_turns(source.turns, source.text, settings.chunker), source.turns, source.text
-        )
+    cut: list[_Cut] = []
+    annotated = annotate_many(
+        [(chunk_turns(s.turns, s.text, settings.chunker), s.turns, s.text) for s in sources]
+    )
+    for source, chunks in zip(sources, annotated, strict=True):
         keys = list(
             dict.fromkeys((c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences)
         )
         cut.append((source, chunks, keys))
     total = sum(len(c) + len(k) for _, c, k in cut)
     bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, disable=not progress)
-    parts = {}
-    with bar:
-        for source, chunks, keys in cut:
-            began = time.perf_counter()
-            chunk_texts = [c.embedding_text(settings.speaker_prefix) for c in chunks]
-            sentence_texts = [source.text[s:e] for _, s, e in keys]
-            vectors = embed_unique(embedder, chunk_texts + sentence_texts, bar)
-            parts[source.name] = DocumentVectors(
-                source,
-                chunks,
-                vectors[: len(chunks)],
-                keys,
-                vectors[len(chunks) :],
-                time.perf_counter() - began,
-            )
+    parts: dict[str, DocumentVectors] = {}
+    with bar:  # one call for all: ten thousand short files share their batches
+        began = time.perf_counter()
+        texts = [
+            [c.embedding_text(settings.speaker_prefix) for c in chunks]
+            + [source.text[s:e] for _, s, e in keys]
+            for source, chunks, keys in cut
+        ]
+        vectors = embed_unique(embedder, [t for ts in texts for t in ts], bar)
+        share = (time.perf_counter() - began) / max(1, len(vectors))  # seconds per text
+    row = 0
+    for (source, chunks, keys), own in zip(cut, texts, strict=True):
+        mine = vectors[row : row + len(own)]
+        row += len(own)
+        parts[source.name] = DocumentVectors(
+            source, chunks, mine[: len(chunks)], keys, mine[len(chunks) :], share * len(own)
+        )
     return parts
 
 
@@ -83,10 +89,10 @@ def embed_unique(embedder: Embedder, texts: Sequence[str], bar: tqdm | None = No
     """Each distinct text embedded once, in order of length (batches carry little padding)."""
     unique = sorted(dict.fromkeys(texts), key=len)
     blocks = [np.zeros((0, embedder.dimension), dtype=np.float32)]
-    for i in range(0, len(unique), 256):
-        blocks.append(embedder.embed(unique[i : i + 256]))
+    for i in range(0, len(unique), BLOCK):
+        blocks.append(embedder.embed(unique[i : i + BLOCK]))
         if bar is not None:
-            bar.update(len(unique[i : i + 256]))
+            bar.update(len(unique[i : i + BLOCK]))
     if bar is not None:
         bar.update(len(texts) - len(unique))
     row = {t: i for i, t in enumerate(unique)}

@@ -2,6 +2,7 @@
 
 from retrieval.answerer import REFUSAL
 from retrieval.assistant import Assistant, Request
+from retrieval.limits import MAX_K, MAX_QUESTION_CHARS, checked_k, checked_question
 from retrieval.questions import read_questions
 from retrieval.retriever import Searcher, TranscriptRetriever
 from retrieval.settings import Backend, LLMSettings, Settings
@@ -9,6 +10,8 @@ from retrieval.types import DOCUMENT, Answer, Citation, Hit, Place
 
 __all__ = [
     "DOCUMENT",
+    "MAX_K",
+    "MAX_QUESTION_CHARS",
     "REFUSAL",
     "Answer",
     "Assistant",
@@ -21,5 +24,7 @@ __all__ = [
     "Searcher",
     "Settings",
     "TranscriptRetriever",
+    "checked_k",
+    "checked_question",
     "read_questions",
 ]

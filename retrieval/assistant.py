@@ -14,19 +14,22 @@ fallback when the LLM fails, and the judge of whether the transcript answers at 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar, Unpack
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from ingest.embedder import Embedder, load_embedder
-from ingest.errors import EmptyQuestion, LLMError, UnknownSpeaker
+from ingest.embedder import Embedder, load_embedder, model_name
+from ingest.errors import IndexFolderError, IndexMismatch, LLMError, UnknownSpeaker
 from ingest.index import Index
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.followups import Resolved, resolve
+from retrieval.limits import checked_k, checked_question
 from retrieval.llm import LLMClient, is_refusal
 from retrieval.query import Options, Query, Reply, Request
 from retrieval.retriever import Searcher, TranscriptRetriever
@@ -36,6 +39,7 @@ from retrieval.types import DOCUMENT, Answer, Hit
 from retrieval.verify import CitationVerifier
 
 T = TypeVar("T")
+log = logging.getLogger("webinar_rag.retrieval")
 _WHO_DID_IT = re.compile(
     r"^\W*(and\s+)?(who|whom)\s+(?!(is|was|are|were|did|does|do|has|had|will|would|can|could|"
     r"should)\b)\w",
@@ -57,15 +61,21 @@ class Assistant:
         turns = [t for s in index.sources.values() for t in s.turns]
         self.speakers = SpeakerDirectory(turns, texts, settings)
         self._llm: LLMClient | None = None
+        self._unusable: tuple[int, int] | None = None  # a newer index that failed to load
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Assistant:
-        """Load the model and the index once. Building an index is `ingest`'s job: with none at
-        the configured folder this raises `IndexNotFound`, whose message says how to build it."""
+        """Load the index, then the model, once. Building an index is `ingest`'s job: with none
+        at the configured folder this raises `IndexNotFound`, whose message says how to build
+        it; the index comes first so that such errors come before the model's seconds."""
         settings = settings or Settings()
-        embedder = load_embedder(settings.ingest.model_path)
-        index = Index.load(settings.ingest.index_dir, expected_model=embedder.name)
-        return cls(index, embedder, settings)
+        spec = settings.ingest.model_path
+        try:
+            index = Index.load(settings.ingest.index_dir, expected_model=model_name(Path(spec)))
+        except IndexMismatch:
+            load_embedder(spec)  # a model that cannot load is the error to report first
+            raise
+        return cls(index, load_embedder(spec), settings)
 
     # -- the faces of the path ------------------------------------------------------------------
 
@@ -138,11 +148,8 @@ class Assistant:
         """The question, and whose words it asks for: an explicit filter wins, else the
         speakers the question is about ("what did the moderator ask Ichikawa" -> the
         moderator's words)."""
-        question = str(request.question).strip()
-        if not question:
-            raise EmptyQuestion(
-                'The question is empty. Ask something, e.g. `webinar-rag ask "Who decided it?"`.'
-            )
+        question = checked_question(request.question)  # the limits every face goes through
+        k = checked_k(request.k)
         began = time.perf_counter()
         use_llm = self.uses_llm(request.backend)
         resolved = self._standalone(question, request.history or (), use_llm)
@@ -152,7 +159,7 @@ class Assistant:
         return Query(
             question=resolved.question,
             asked=question,
-            k=request.k or self.settings.top_k,
+            k=k or self.settings.top_k,
             use_llm=use_llm,
             explicit_speaker=explicit,
             speakers=tuple(speakers or self._subjects(resolved.question)),
@@ -303,10 +310,19 @@ class Assistant:
     def refreshed(self) -> Assistant:
         """This assistant, or a new one over the index folder's newer contents when an ingest
         has swapped a new index in since this one was loaded (same model and settings). A
-        server calls it per question: one `stat`, and a load only after a change."""
-        if self.index.path is None or self.index.stamp == Index.stamp_of(self.index.path):
+        server calls it per question: one `stat`, and a load only after a change. A newer
+        index that does not load (damaged, removed) is logged once, and this one answers on."""
+        if self.index.path is None:
             return self
-        index = Index.load(self.index.path, expected_model=self.embedder.name)
+        stamp = Index.stamp_of(self.index.path)
+        if stamp in (self.index.stamp, self._unusable):
+            return self
+        try:
+            index = Index.load(self.index.path, expected_model=self.embedder.name)
+        except IndexFolderError as exc:
+            log.warning("Still answering from the index loaded before: %s", exc)
+            self._unusable = stamp
+            return self
         return Assistant(index, self.embedder, self.settings)
 
     def with_settings(self, **changes: Any) -> Assistant:

@@ -95,7 +95,7 @@ class LLMClient:
     def complete(self, question: str, hits: Sequence[Hit]) -> str:
         """The whole reply at once."""
         messages = prompt_messages(question, hits)
-        with _endpoint_faults():
+        with _endpoint_faults(self.settings.api_key):
             message = self.model.invoke(messages)
         text = message.content if isinstance(message.content, str) else ""
         if not text.strip():
@@ -109,7 +109,7 @@ class LLMClient:
             for a in history[-3:]
         )
         messages = PROMPT_REWRITE.format_messages(history=turns, question=question)
-        with _endpoint_faults():
+        with _endpoint_faults(self.settings.api_key):
             message = self.model.invoke(messages)
         text = " ".join(str(message.content).split()) if isinstance(message.content, str) else ""
         if not text or len(text) > 3 * len(question) + 200:
@@ -120,7 +120,7 @@ class LLMClient:
         """The reply piece by piece; a reply that ends without a finish reason was cut."""
         messages = prompt_messages(question, hits)
         finished = False
-        with _endpoint_faults():
+        with _endpoint_faults(self.settings.api_key):
             for chunk in self.model.stream(messages):
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
@@ -131,21 +131,25 @@ class LLMClient:
 
 
 @contextmanager
-def _endpoint_faults() -> Iterator[None]:
-    """The ways a remote endpoint fails, as the product's errors (the key never appears)."""
+def _endpoint_faults(key: str | None) -> Iterator[None]:
+    """The ways a remote endpoint fails, as the product's errors. The key never appears: a
+    server (or a proxy) that quotes it back in an error message has it blotted out."""
     try:
         yield
     except (openai.APIConnectionError, httpx.TransportError) as exc:  # incl. timeouts
-        raise LLMUnavailable(_describe(exc)) from exc
+        raise LLMUnavailable(_describe(exc, key)) from None
     except openai.APIStatusError as exc:  # 429/5xx after retries, 4xx
-        raise LLMUnavailable(_describe(exc)) from exc
+        raise LLMUnavailable(_describe(exc, key)) from None
     except (openai.APIError, json.JSONDecodeError, httpx.HTTPError) as exc:
-        raise LLMBadReply(_describe(exc)) from exc
+        raise LLMBadReply(_describe(exc, key)) from None
 
 
-def _describe(exc: Exception) -> str:
-    """A one-line reason for a notice; never a traceback."""
-    message = " ".join(str(exc).split())[:160]
+def _describe(exc: Exception, key: str | None = None) -> str:
+    """A one-line reason for a notice; never a traceback, never the key."""
+    message = " ".join(str(exc).split())
+    if key:
+        message = message.replace(key, "[the API key]")
+    message = message[:160]
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 

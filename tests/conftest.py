@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from llm_server import FaultServer
 
+from bench.forkcli import ForkCLI
 from eval.local_llm import local_llm
 from ingest import IngestReport, IngestSettings, ingest
 from ingest.embedder import Embedder, load_embedder
@@ -121,12 +122,14 @@ def fault_server() -> Iterator[FaultServer]:
 @pytest.fixture(scope="session")
 def app_url(assistant: Assistant) -> Iterator[str]:
     """One real chat app for the session, on a free port of 127.0.0.1."""
-    import app
-    from eval.local_llm import free_port
+    from bench.load import served
 
-    demo = app.build_app(assistant)
-    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
-    try:
+    with served(assistant) as url:
         yield url
-    finally:
-        demo.close()
+
+
+@pytest.fixture(scope="session")
+def fork_cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkCLI]:
+    """`webinar-rag` commands in real, killable processes, the model loaded once for all."""
+    with ForkCLI(log_dir=tmp_path_factory.mktemp("forkcli-logs")) as runner:
+        yield runner

@@ -22,6 +22,7 @@ from ingest import (
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
+    IndexWriteError,
     IngestReport,
     IngestSettings,
     chunk_turns,
@@ -189,7 +190,7 @@ def test_a_failed_save_leaves_the_previous_index_intact(
         real_write(vectors, path)
 
     monkeypatch.setattr(faiss, "write_index", write_then_fail)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(IndexWriteError, match=r"No space left.*previous index is unchanged"):
         index.save(index_copy)
     monkeypatch.undo()
 
@@ -212,7 +213,7 @@ def test_a_crash_while_swapping_folders_restores_the_previous_index(
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", fail_moving_new_in)
-    with pytest.raises(OSError, match="Input/output"):
+    with pytest.raises(IndexWriteError, match="Input/output"):
         index.save(index_copy)
     monkeypatch.undo()
 

@@ -144,7 +144,7 @@ class Chat:
         try:
             return self.live().ask(question, **api_options(speaker, document, k)).to_dict()
         except WebinarRagError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from exc
 
 
 def _outputs(

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import gradio as gr
-
-from retrieval import DOCUMENT, Assistant
+from retrieval import DOCUMENT, Assistant, checked_k
 
 ALL = "all"  # "everyone" / "every document" in both dropdowns (DOCUMENT is retrieval's value)
 Choices = list[tuple[str, str]]
@@ -52,10 +50,9 @@ def options(speaker: str | None, document: str | None, k: float | None) -> dict[
 
 
 def api_options(speaker: str | None, document: str | None, k: int | None) -> dict[str, Any]:
-    """The same for an API caller, who is told at once when k makes no sense."""
-    if k is not None and k < 1:
-        raise gr.Error(f"k must be at least 1, not {k}.")
-    return options(speaker, document, k)
+    """The same for an API caller, whose k is checked as given (0 is not the default there);
+    an `InvalidTopK` says what k may be."""
+    return {**options(speaker, document, None), "k": checked_k(k)}
 
 
 def filtered_notice(assistant: Assistant, speaker: str | None, document: str | None) -> str:

@@ -23,6 +23,9 @@ from ui.render import NO_CITATION, header_html, notice_html
 from ui.search import Search
 
 CONCURRENCY = 4  # answers and searches computed at once; more wait in the queue
+# Requests that may wait at once; one more gets Gradio's "Queue is full" at once instead of a
+# wait that outlives its caller's patience. 100 holds 64 clients with room (bench/load.py).
+QUEUE_SIZE = 100
 
 # System fonts: the UI works offline, with nothing fetched from a font service.
 THEME = gr.themes.Soft(
@@ -89,7 +92,9 @@ def filter_row(
     return speaker, document, k
 
 
-def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
+def build_app(
+    assistant: Assistant, allow_changes: bool = False, queue_size: int = QUEUE_SIZE
+) -> gr.Blocks:
     """The UI around one loaded assistant; `app.launch()` serves it with THEME and CSS.
     `allow_changes` turns on uploading and removing documents: off unless the server says
     it is safe (bound to this machine, or behind a login)."""
@@ -227,4 +232,4 @@ def build_app(assistant: Assistant, allow_changes: bool = False) -> gr.Blocks:
         demo.load(lambda: refresh(), None, views, **private)
         gr.api(chat.ask, api_name="ask", **busy)
         gr.api(search.api, api_name="search", **busy)
-    return demo
+    return demo.queue(max_size=queue_size)

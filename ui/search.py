@@ -58,7 +58,7 @@ class Search:
         try:
             hits = self.live().search(query, **api_options(speaker, document, k))
         except WebinarRagError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from exc
         return [hit.to_dict() for hit in hits]
 
 

@@ -1,0 +1,136 @@
+"""Reliability, measured: crashes, concurrency, load, memory, LLM faults and hostile input.
+
+    python -m bench.reliability [--trials 50] [--per-level 300] [--out docs/reliability.md]
+
+Writes the tables of docs/reliability.md (and the raw figures beside it, as JSON). Every figure
+comes from this run on this machine; latency ratios are against the one-client level measured
+in the same run. The tests assert the same behaviour at a smaller scale, never the timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from bench import crash, load
+from bench.fault_server import MODEL_ALIAS, FaultServer
+from bench.forkcli import ForkCLI
+from bench.hostile import QUESTIONS, api_face, cli_face, python_face, ui_face
+
+ROOT = Path(__file__).resolve().parent.parent
+LEVELS = (1, 4, 16, 64)
+FAULTS = ("500", "429", "garbage", "empty", "cut", "401")
+
+
+def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    from gradio_client import Client
+
+    from eval.local_llm import local_llm
+    from ingest import IngestSettings, ingest, load_embedder
+    from retrieval import Assistant, Settings
+    from retrieval.settings import LLMSettings
+
+    out: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs"}
+    began = time.perf_counter()
+    with ForkCLI(log_dir=work) as runner:
+        at = crash.scene(runner, work / "crash")
+        out["crash"] = crash.crash_trials(runner, at, args.trials, seed=1).to_dict()
+        out["together"] = asdict(crash.together(runner, at))
+    print(f"crash trials done in {time.perf_counter() - began:.0f} s", flush=True)
+
+    corpus = ROOT / "corpus"
+    ingest_settings = IngestSettings(corpus=corpus, index_dir=work / "index" / "index")
+    embedder = load_embedder(ingest_settings.model_path)
+    ingest([corpus], ingest_settings, embedder=embedder)
+    settings = Settings(ingest=ingest_settings, llm=LLMSettings(), backend="extractive")
+    assistant = Assistant.load(settings)
+    pool = load.questions()
+    expected = load.reference(lambda q: assistant.ask(q).to_dict(), pool)
+
+    def python(n: int) -> load.Ask:
+        return lambda q: assistant.ask(q).to_dict()
+
+    levels = load.levels(python, LEVELS, args.per_level, pool, expected)
+    out["python"] = [asdict(level) for level in levels]
+    print("python levels done", flush=True)
+    with load.served(assistant) as url:
+
+        def api(n: int) -> load.Ask:
+            client = Client(url, verbose=False)
+            return lambda q: client.predict(q, api_name="/ask")
+
+        out["api"] = [asdict(x) for x in load.levels(api, LEVELS, args.per_level, pool, expected)]
+        print("api levels done", flush=True)
+        out["memory"] = {
+            "python": load.memory(python, pool, total=1000, clients=4).to_dict(),
+            "api": load.memory(api, pool, total=1000, clients=4).to_dict(),
+        }
+        print("memory done", flush=True)
+        client = Client(url, verbose=False)
+        out["hostile"] = [
+            {
+                "case": c.name,
+                "input": c.shown,
+                "expected": c.expected,
+                "faces": {
+                    "python": asdict(python_face(assistant, c.question)),
+                    "cli": asdict(cli_face(ingest_settings.index_dir, c.question)),
+                    "api": asdict(api_face(client, c.question)),
+                    "ui": asdict(ui_face(assistant, c.question)),
+                },
+            }
+            for c in QUESTIONS
+        ]
+    server = FaultServer(slow_seconds=2.0)
+    try:
+        llm = LLMSettings(base_url=server.base_url, api_key="sk-test", model=MODEL_ALIAS)
+        faulty = assistant.with_settings(llm=replace(llm, max_retries=0), backend="llm")
+        out["faults"] = {}
+        for mode in FAULTS:
+            server.serve(mode)
+            ask = lambda n: lambda q: faulty.ask(q).to_dict()  # noqa: E731
+            done = load.levels(ask, (1, 16), args.llm_per_level, pool)
+            out["faults"][mode] = [asdict(x) for x in done]
+    finally:
+        server.close()
+    print("faults done", flush=True)
+    if not args.skip_llm:
+        with local_llm() as base_url:
+            llm = LLMSettings(base_url=base_url, model=MODEL_ALIAS, timeout=120, max_retries=1)
+            real = assistant.with_settings(llm=llm, backend="llm")
+            ask = lambda n: lambda q: real.ask(q).to_dict()  # noqa: E731
+            out["llm"] = [asdict(x) for x in load.levels(ask, (1, 4), args.llm_per_level, pool)]
+        print("llm done", flush=True)
+    out["seconds"] = round(time.perf_counter() - began)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.reliability", description=__doc__)
+    parser.add_argument("--trials", type=int, default=50, help="kill -9 trials")
+    parser.add_argument("--per-level", type=int, default=300, help="questions per load level")
+    parser.add_argument("--llm-per-level", type=int, default=24, help="the same, with an LLM")
+    parser.add_argument("--skip-llm", action="store_true", help="no llama.cpp server")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reliability.md")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
+        figures = measure(args, Path(tmp))
+    figures["command"] = "python -m bench.reliability " + " ".join(argv or [])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
+    from bench.report import markdown
+
+    args.out.write_text(markdown(figures), encoding="utf-8")
+    print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""Safe defaults, checked: loopback and no share link, no pickle read anywhere, every dependency
+bounded, and a lock file that setup installs through, so a fresh machine gets what CI
+tested."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import gradio as gr
+import pytest
+from conftest import ROOT
+
+import app
+from retrieval import Assistant
+
+LOCK = ROOT / "requirements.lock"
+SOURCES = ("ingest", "retrieval", "ui", "cli", "eval", "bench", "app.py")
+UNPICKLING = re.compile(
+    r"pickle\.loads?\(|allow_pickle=True|torch\.load\(|allow_dangerous_deserialization=True"
+)
+
+
+def name_of(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def project() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def requirements() -> list[str]:
+    spec = project()
+    return [
+        *spec["dependencies"],
+        *(r for rs in spec["optional-dependencies"].values() for r in rs),
+    ]
+
+
+def test_every_dependency_has_an_upper_bound() -> None:
+    unbounded = [r for r in requirements() if "<" not in r and "==" not in r]
+    assert not unbounded, unbounded
+
+
+def test_the_lock_pins_every_dependency_and_no_cuda_build() -> None:
+    lines = [
+        line for line in LOCK.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+    ]
+    pins = {name_of(line): line.split("==", 1)[1] for line in lines if line}
+    assert all("==" in line for line in lines if line)
+    assert {name_of(r) for r in requirements()} <= set(pins)
+    assert pins["torch"] == "2.13.0"  # the CPU wheel setup.sh installs first
+    assert not [n for n in pins if n.startswith("nvidia-") or n == "triton"]
+    assert "+cu" not in LOCK.read_text(encoding="utf-8")
+
+
+def test_setup_installs_through_the_lock() -> None:
+    script = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    installs = [line for line in script.splitlines() if '"${pip[@]}"' in line]
+    assert installs[0].strip() == '"${pip[@]}" torch==2.13.0'
+    assert all("-c requirements.lock" in line for line in installs[1:]), installs
+
+
+def test_no_module_reads_a_pickle() -> None:
+    found = []
+    for source in SOURCES:
+        path = ROOT / source
+        for file in [path] if path.is_file() else sorted(path.rglob("*.py")):
+            for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+                if UNPICKLING.search(line):
+                    found.append(f"{file.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not found, found
+
+
+@pytest.mark.slow
+def test_serving_binds_loopback_and_never_shares(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def launch(self: gr.Blocks, **kwargs: Any) -> tuple[None, str, None]:
+        seen.update(kwargs)
+        return None, "http://127.0.0.1:7860/", None
+
+    monkeypatch.setattr(gr.Blocks, "launch", launch)
+    for name in ("WEBINAR_RAG_HOST", "WEBINAR_RAG_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    host, port = app.address()
+    app.launch(app.build_app(assistant), host, port)
+    assert seen["server_name"] == "127.0.0.1" and seen["share"] is False
+    assert seen["max_file_size"] == 20_000_000  # ingest's limit for one transcript
