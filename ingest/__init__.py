@@ -30,10 +30,12 @@ from ingest.errors import (
     UnknownSpeaker,
     WebinarRagError,
 )
+from ingest.faiss_store import FaissStore
 from ingest.index import Index, Manifest, Source
 from ingest.pipeline import FileReport, IngestReport, ingest, remove_documents
 from ingest.readers import SUFFIXES as TRANSCRIPT_SUFFIXES
 from ingest.settings import ChunkerSettings, IngestSettings, default_model_path
+from ingest.store import Corpus, Filter, Store, open_store
 from ingest.turns import Turn, parse_transcript
 
 __all__ = [
@@ -41,11 +43,14 @@ __all__ = [
     "Chunk",
     "ChunkerSettings",
     "ConfigError",
+    "Corpus",
     "CorpusNotFound",
     "DatasetError",
     "Embedder",
     "EmptyQuestion",
+    "FaissStore",
     "FileReport",
+    "Filter",
     "Index",
     "IndexBusy",
     "IndexCorrupt",
@@ -66,6 +71,7 @@ __all__ = [
     "RerankerNotFound",
     "Sentence",
     "Source",
+    "Store",
     "TranscriptFormatError",
     "Turn",
     "UnknownDocument",
@@ -78,6 +84,7 @@ __all__ = [
     "minilm_path",
     "model_label",
     "normalise",
+    "open_store",
     "parse_transcript",
     "remove_documents",
 ]

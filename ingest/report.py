@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.index import Index
 from ingest.settings import IngestSettings
+from ingest.store import Corpus
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class IngestReport:
 def summarise(
     settings: IngestSettings,
     reports: list[FileReport],
-    index: Index,
+    index: Corpus,
     began: float,
     written: bool = False,
     stages: dict[str, float] | None = None,

@@ -24,7 +24,9 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from ingest.embedder import Embedder, load_embedder
 from ingest.errors import EmptyQuestion, LLMError, UnknownSpeaker
+from ingest.faiss_store import as_store
 from ingest.index import Index
+from ingest.store import Store, open_store
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.followups import Resolved, resolve
 from retrieval.llm import LLMClient, is_refusal
@@ -46,8 +48,8 @@ _WHO_DID_IT = re.compile(
 class Assistant:
     """`Assistant.load().ask("What does Japan's AI bill enforce?")` -> a cited `Answer`."""
 
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
-        self.index = index
+    def __init__(self, index: Index | Store, embedder: Embedder, settings: Settings) -> None:
+        self.index = as_store(index)
         self.embedder = embedder
         self.settings = settings
         self.searcher = Searcher.from_settings(index, embedder, settings)
@@ -64,8 +66,8 @@ class Assistant:
         the configured folder this raises `IndexNotFound`, whose message says how to build it."""
         settings = settings or Settings()
         embedder = load_embedder(settings.ingest.model_path)
-        index = Index.load(settings.ingest.index_dir, expected_model=embedder.name)
-        return cls(index, embedder, settings)
+        store = open_store(settings.ingest.index_dir, expected_model=embedder.name)
+        return cls(store, embedder, settings)
 
     # -- the faces of the path ------------------------------------------------------------------
 
@@ -303,10 +305,8 @@ class Assistant:
         """This assistant, or a new one over the index folder's newer contents when an ingest
         has swapped a new index in since this one was loaded (same model and settings). A
         server calls it per question: one `stat`, and a load only after a change."""
-        if self.index.path is None or self.index.stamp == Index.stamp_of(self.index.path):
-            return self
-        index = Index.load(self.index.path, expected_model=self.embedder.name)
-        return Assistant(index, self.embedder, self.settings)
+        store = self.index.reloaded()
+        return self if store is self.index else Assistant(store, self.embedder, self.settings)
 
     def with_settings(self, **changes: Any) -> Assistant:
         """A copy with other query settings (same model and index), e.g. for a threshold sweep."""
