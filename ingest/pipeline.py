@@ -31,6 +31,7 @@ from ingest.lock import IndexLock
 from ingest.readers import READERS_VERSION, read_document
 from ingest.report import FileReport, IngestReport, Stages, summarise
 from ingest.settings import IngestSettings
+from ingest.store import Corpus, store_url
 from ingest.vectors import DocumentVectors, build_index, embed_documents
 
 
@@ -56,7 +57,15 @@ def ingest(
     """Bring the index up to date with the given transcripts (default: the corpus folder).
 
     `format` reads the given files with that reader; `wait` is how long to wait for another
-    ingest of the same index. The previous index survives any error."""
+    ingest of the same index. The previous index survives any error. With WEBINAR_RAG_STORE
+    naming a database, the index is written there instead (`ingest.pg_ingest`)."""
+    url = store_url()
+    if url is not None:
+        from ingest.pg_ingest import ingest_database
+
+        return ingest_database(
+            url, paths, settings, rebuild=rebuild, embedder=embedder, format=format, wait=wait
+        )
     settings = settings or IngestSettings()
     began = time.perf_counter()
     clock = Stages()
@@ -124,7 +133,7 @@ def _compatible(settings: IngestSettings, model: str, chunker: dict[str, object]
         return None  # damaged: rebuilt from the files
 
 
-def _plan(files: Sequence[Path], existing: Index | None, format: str | None) -> _Plan:
+def _plan(files: Sequence[Path], existing: Corpus | None, format: str | None) -> _Plan:
     """Which documents to reuse, read or drop: the given files, and the indexed documents
     whose files are elsewhere (re-read if they changed, dropped if they are gone)."""
     plan = _Plan()

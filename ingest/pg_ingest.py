@@ -1,0 +1,248 @@
+"""Ingest into PostgreSQL: incremental, and one transaction.
+
+The same plan as the folder's ingest (`ingest.pipeline`): unchanged documents stay as they are
+(in the database, untouched), new and changed ones are read and embedded, documents whose files
+are gone are deleted. Everything is written in one transaction that also holds an advisory lock
+(one ingest at a time): a crash, or any error, rolls back and leaves the previous corpus
+visible; readers see the old corpus until the commit, then the new one (`PgStore.reloaded`).
+Rows go in through COPY, the bulk path (`write_parts`, which bulk shards use too).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest import pg_schema
+from ingest.chunks import Chunk
+from ingest.corpus import find_transcripts
+from ingest.embedder import Embedder, load_embedder, model_name
+from ingest.errors import IndexBusy, TranscriptFormatError
+from ingest.index import FORMAT_VERSION, Index, Manifest, Source
+from ingest.lexical import STEMMER, document_terms
+from ingest.pg_store import PgStore, connect
+from ingest.pipeline import _done, _plan, _read
+from ingest.readers import READERS_VERSION
+from ingest.report import FileReport, IngestReport, Stages, summarise
+from ingest.settings import IngestSettings
+from ingest.store import chunk_start_time
+from ingest.vectors import DocumentVectors, embed_documents
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What the database holds after the ingest, for the report."""
+
+    sources: dict[str, Source]
+    chunks: list[Chunk]
+
+
+def ingest_database(
+    url: str,
+    paths: Sequence[Path] | None = None,
+    settings: IngestSettings | None = None,
+    *,
+    rebuild: bool = False,
+    embedder: Embedder | None = None,
+    format: str | None = None,
+    wait: float = 0.0,
+) -> IngestReport:
+    """Bring the database's index up to date with the given transcripts (see module doc)."""
+    settings = settings or IngestSettings()
+    began = time.perf_counter()
+    clock = Stages()
+    files, skipped = find_transcripts(paths or [settings.corpus])
+    model = embedder.name if embedder else model_name(Path(settings.model_path))
+    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
+    conn = connect(url)
+    with conn, conn.transaction():
+        lock(conn, wait)
+        existing = None if rebuild else _compatible(url, model, chunker, settings)
+        if existing is not None:
+            existing.close()  # its rows are in memory; this transaction writes
+        plan = _plan(files, existing, format)
+        plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
+        documents = _read(plan)
+        clock.lap("read")
+        if not documents and existing is not None and set(plan.keep) == set(existing.sources):
+            return summarise(settings, plan.reports, existing, began, stages=clock.times)
+        if not documents and not plan.keep:
+            raise TranscriptFormatError(
+                "No transcript could be read: "
+                + "; ".join(f"{r.name}: {r.error}" for r in plan.reports if r.error)
+            )
+        embedder = embedder or load_embedder(settings.model_path)
+        clock.lap("model")
+        new = embed_documents(embedder, documents, settings)
+        clock.lap("embed")
+        kept = {n: s for n, s in plan.keep.items() if n not in new}
+        manifest = Manifest(
+            model=embedder.name,
+            dimension=embedder.dimension,
+            chunker=chunker,
+            speaker_prefix=settings.speaker_prefix,
+            sources={
+                **{n: s.sha256 for n, s in kept.items()},
+                **{n: p.source.sha256 for n, p in new.items()},
+            },
+            n_chunks=0,  # set by write_parts from the table
+            n_sentences=0,
+            vector_index=pg_schema.vector_index(),
+        )
+        fresh = existing is None
+        drop = [n for n in existing.sources if n not in kept] if existing else []
+        write_parts(conn, new.values(), drop, manifest, settings.speaker_prefix, fresh=fresh)
+        clock.lap("write")
+    held = _Held(
+        {**kept, **{n: p.source for n, p in new.items()}},
+        [c for c in (existing.chunks if existing else []) if c.source in kept]
+        + [c for p in new.values() for c in p.chunks],
+    )
+    reports = [_done(r, new) for r in plan.reports]
+    return summarise(settings, reports, held, began, written=True, stages=clock.times)  # type: ignore[arg-type]
+
+
+def lock(conn: Any, wait: float) -> None:
+    """The ingest lock, for this transaction: at once, or within `wait` seconds."""
+    if wait <= 0:
+        got = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (pg_schema.LOCK_KEY,)).fetchone()
+        if not got[0]:
+            raise IndexBusy("Another ingest is writing the database's index. Try again, or --wait.")
+        return
+    conn.execute(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'")
+    import psycopg
+
+    try:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (pg_schema.LOCK_KEY,))
+    except psycopg.errors.LockNotAvailable as exc:
+        raise IndexBusy(f"Another ingest held the database's index for {wait:g} s.") from exc
+
+
+def write_parts(
+    conn: Any,
+    parts: Iterable[DocumentVectors],
+    drop: Sequence[str],
+    manifest: Manifest,
+    speaker_prefix: bool,
+    fresh: bool = False,
+) -> None:
+    """Inside the caller's transaction: (re)create the tables if `fresh`, delete `drop` and
+    the documents being replaced, COPY the parts in, and record the manifest."""
+    if fresh:
+        for statement in pg_schema.drop() + pg_schema.create(manifest.dimension):
+            conn.execute(statement)
+    for name in drop:
+        conn.execute("DELETE FROM wr_documents WHERE name = %s", (name,))
+    for part in parts:
+        _write_document(conn, part, speaker_prefix)
+    n, avg_len = conn.execute("SELECT count(*), coalesce(avg(len), 0) FROM wr_chunks").fetchone()
+    sentences = conn.execute("SELECT count(*) FROM wr_sentences").fetchone()[0]
+    names = dict(conn.execute("SELECT name, sha256 FROM wr_documents ORDER BY name").fetchall())
+    record = asdict(manifest) | {"n_chunks": n, "n_sentences": sentences, "sources": names}
+    conn.execute(
+        """INSERT INTO wr_meta (id, manifest, generation, n_chunks, avg_len)
+           VALUES (1, %s, 1, %s, %s)
+           ON CONFLICT (id) DO UPDATE SET manifest = EXCLUDED.manifest,
+             generation = wr_meta.generation + 1, n_chunks = EXCLUDED.n_chunks,
+             avg_len = EXCLUDED.avg_len""",
+        (json.dumps(record, ensure_ascii=False), n, float(avg_len)),
+    )
+
+
+def _write_document(conn: Any, part: DocumentVectors, speaker_prefix: bool) -> None:
+    source = part.source
+    conn.execute("DELETE FROM wr_documents WHERE name = %s", (source.name,))
+    conn.execute(
+        "INSERT INTO wr_documents (name, sha256, record) VALUES (%s, %s, %s)",
+        (source.name, source.sha256, json.dumps(asdict(source), ensure_ascii=False)),
+    )
+    terms = document_terms([c.embedding_text(speaker_prefix) for c in part.chunks])
+    first = conn.execute("SELECT nextval('wr_chunks_id_seq')").fetchone()[0]
+    ids = list(range(first + 1, first + 1 + len(part.chunks)))
+    if ids:  # ids chosen up front, so postings can name them in the same COPY pass
+        conn.execute("SELECT setval('wr_chunks_id_seq', %s)", (ids[-1],))
+    columns = "id, source, ordinal, speaker, start_s, len, record, embedding"
+    with conn.cursor().copy(f"COPY wr_chunks ({columns}) FROM STDIN") as copy:
+        for ordinal, (chunk, vector, words) in enumerate(
+            zip(part.chunks, part.chunk_vectors, terms, strict=True)
+        ):
+            record = asdict(chunk) | {
+                "sentences": [
+                    [s.start_char, s.end_char, s.asks, sorted(s.kinds)] for s in chunk.sentences
+                ]
+            }
+            copy.write_row(
+                (
+                    ids[ordinal],
+                    source.name,
+                    ordinal,
+                    chunk.speaker,
+                    chunk_start_time(source, chunk),
+                    len(words),
+                    json.dumps(record, ensure_ascii=False),
+                    _vector(vector),
+                )
+            )
+    with conn.cursor().copy("COPY wr_postings (term, chunk, tf) FROM STDIN") as copy:
+        for chunk_id, words in zip(ids, terms, strict=True):
+            for term, tf in _counts(words).items():
+                copy.write_row((term, chunk_id, tf))
+    with conn.cursor().copy(
+        "COPY wr_sentences (source, start_char, end_char, embedding) FROM STDIN"
+    ) as copy:
+        for (name, start, end), vector in zip(
+            part.sentence_keys, part.sentence_vectors, strict=True
+        ):
+            copy.write_row((name, start, end, _vector(vector)))
+
+
+def _counts(words: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    return counts
+
+
+def _vector(vector: np.ndarray) -> str:
+    """pgvector's text form, for COPY."""
+    return "[" + ",".join(repr(float(x)) for x in np.asarray(vector, np.float32)) + "]"
+
+
+def _compatible(
+    url: str, model: str, chunker: dict[str, object], settings: IngestSettings
+) -> PgStore | None:
+    """The database's index, if its rows can be kept as they are."""
+    try:
+        store = PgStore.open(url)
+    except Exception:  # no tables yet, or unreadable: start afresh
+        return None
+    m = store.manifest
+    if (m.format_version, m.model, m.chunker, m.speaker_prefix) != (
+        FORMAT_VERSION,
+        model,
+        chunker,
+        settings.speaker_prefix,
+    ):
+        return None
+    return store
+
+
+def load_index(url: str, index: Index) -> None:
+    """Copy an index folder's documents, chunks and vectors into the database, replacing what
+    it held, in one transaction (moving a corpus from the folder to the database embeds
+    nothing)."""
+    conn = connect(url)
+    try:
+        with conn.transaction():
+            lock(conn, 0)
+            parts = [DocumentVectors.reuse(index, name) for name in sorted(index.sources)]
+            manifest = replace(index.manifest, vector_index=pg_schema.vector_index())
+            write_parts(conn, parts, [], manifest, manifest.speaker_prefix, fresh=True)
+    finally:
+        conn.close()
