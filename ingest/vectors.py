@@ -50,15 +50,7 @@ def embed_documents(
     progress: bool = False,
 ) -> dict[str, DocumentVectors]:
     """Cut each document into chunks and embed its chunks and sentences."""
-    cut = []
-    for source in sources:
-        chunks = annotate(
-            chunk_turns(source.turns, source.text, settings.chunker), source.turns, source.text
-        )
-        keys = list(
-            dict.fromkeys((c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences)
-        )
-        cut.append((source, chunks, keys))
+    cut = [(source, *cut_document(source, settings)) for source in sources]
     total = sum(len(c) + len(k) for _, c, k in cut)
     bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, disable=not progress)
     parts = {}
@@ -77,6 +69,17 @@ def embed_documents(
                 time.perf_counter() - began,
             )
     return parts
+
+
+def cut_document(source: Source, settings: IngestSettings) -> tuple[list[Chunk], list[SentenceKey]]:
+    """A document's chunks (with their answer kinds) and its sentences' keys, in order."""
+    chunks = annotate(
+        chunk_turns(source.turns, source.text, settings.chunker), source.turns, source.text
+    )
+    keys = list(
+        dict.fromkeys((c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences)
+    )
+    return chunks, keys
 
 
 def embed_unique(embedder: Embedder, texts: Sequence[str], bar: tqdm | None = None) -> np.ndarray:

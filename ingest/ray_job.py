@@ -1,0 +1,196 @@
+"""Embedding an archive as a Ray Data job, and bulk-loading its shards into the store.
+
+    parts = embed_archive(sources, settings, shards)      # local Ray, or ray.init(address=...)
+    bulk_load(parts, settings)                             # the configured store, at once
+
+The driver reads and cuts the documents (cheap) and hands every text to embed to a Ray dataset
+of rows (document, kind, position, text), ordered by length so a batch carries little padding.
+`map_batches` runs them through a pool of actors, each loading the embedder once and embedding
+on one thread (so N actors fill N cores, on one machine or a cluster's), and the vectors are
+written as Parquet shards. `read_shards` puts them back with their chunks; `bulk_load` writes
+them to the index folder (one build and an atomic swap) or to PostgreSQL (COPY, one transaction).
+Needs the `ray` extra: `pip install 'webinar-rag[ray]'`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.chunks import Chunk
+from ingest.embedder import BULK_THREADS_ENV, Embedder, load_embedder
+from ingest.index import Manifest, Source
+from ingest.lexical import STEMMER
+from ingest.readers import READERS_VERSION
+from ingest.runtime import THREADS_ENV
+from ingest.settings import IngestSettings
+from ingest.store import store_url
+from ingest.vectors import DocumentVectors, SentenceKey, build_index, cut_document
+
+CHUNK, SENTENCE = 0, 1  # the `kind` column of a shard row
+ROOT = Path(__file__).resolve().parent.parent  # on the workers' path, so they import `ingest`
+
+
+@dataclass(frozen=True)
+class Cut:
+    source: Source
+    chunks: list[Chunk]
+    keys: list[SentenceKey]
+
+
+class EmbedBatch:
+    """The Ray actor: the model loads once per actor; each batch is embedded on one thread."""
+
+    def __init__(self, model_path: str) -> None:
+        self.embedder = load_embedder(model_path)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        vectors = self.embedder.embed([str(t) for t in batch["text"]], batch_size=32)
+        return {
+            "document": batch["document"],
+            "kind": batch["kind"],
+            "position": batch["position"],
+            "vector": vectors,
+        }
+
+
+def cut_all(sources: Sequence[Source], settings: IngestSettings) -> list[Cut]:
+    return [Cut(s, *cut_document(s, settings)) for s in sources]
+
+
+def text_rows(cuts: Sequence[Cut], speaker_prefix: bool) -> list[dict[str, Any]]:
+    """Every text to embed, longest last (similar lengths batch together)."""
+    rows = []
+    for cut in cuts:
+        name, text = cut.source.name, cut.source.text
+        for i, chunk in enumerate(cut.chunks):
+            rows.append(
+                {
+                    "document": name,
+                    "kind": CHUNK,
+                    "position": i,
+                    "text": chunk.embedding_text(speaker_prefix),
+                }
+            )
+        for i, (_, start, end) in enumerate(cut.keys):
+            rows.append(
+                {"document": name, "kind": SENTENCE, "position": i, "text": text[start:end]}
+            )
+    return sorted(rows, key=lambda r: len(r["text"]))
+
+
+def embed_archive(
+    cuts: Sequence[Cut],
+    settings: IngestSettings,
+    shards: Path,
+    *,
+    address: str | None = None,
+    actors: int | None = None,
+    batch_size: int = 128,
+) -> list[Path]:
+    """Embed every chunk and sentence of `cuts` with a Ray Data job; the Parquet shards it
+    wrote. Without `address` (and no Ray running) Ray starts on this machine."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            runtime_env={
+                "env_vars": {
+                    "PYTHONPATH": str(ROOT),
+                    BULK_THREADS_ENV: "1",
+                    THREADS_ENV: "1",
+                    "OMP_NUM_THREADS": "1",
+                }
+            },
+        )
+    actors = actors or max(1, int(ray.available_resources().get("CPU", 1)))
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    dataset = ray.data.from_items(text_rows(cuts, settings.speaker_prefix))
+    embedded = dataset.map_batches(
+        EmbedBatch,
+        fn_constructor_args=(settings.model_path,),
+        batch_size=batch_size,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_cpus=1,
+    )
+    shards.mkdir(parents=True, exist_ok=True)
+    embedded.write_parquet(str(shards))
+    return sorted(shards.glob("*.parquet"))
+
+
+def read_shards(shards: Path, cuts: Sequence[Cut], dimension: int) -> list[DocumentVectors]:
+    """The shards' vectors, put back with their documents' chunks and sentences."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(str(shards)).to_pydict()
+    by_doc = {c.source.name: c for c in cuts}
+    vectors = {
+        name: (
+            np.zeros((len(c.chunks), dimension), np.float32),
+            np.zeros((len(c.keys), dimension), np.float32),
+        )
+        for name, c in by_doc.items()
+    }
+    filled = {name: 0 for name in by_doc}
+    for name, kind, position, vector in zip(
+        table["document"], table["kind"], table["position"], table["vector"], strict=True
+    ):
+        vectors[name][int(kind)][int(position)] = vector
+        filled[name] += 1
+    missing = [n for n, c in by_doc.items() if filled[n] != len(c.chunks) + len(c.keys)]
+    if missing:
+        raise ValueError(f"The shards in {shards} lack vectors of {', '.join(missing)}.")
+    return [
+        DocumentVectors(c.source, c.chunks, vectors[n][0], c.keys, vectors[n][1])
+        for n, c in sorted(by_doc.items())
+    ]
+
+
+def bulk_load(
+    parts: Sequence[DocumentVectors], embedder: Embedder, settings: IngestSettings
+) -> None:
+    """Replace the configured store's contents with `parts`: PostgreSQL (COPY, one
+    transaction) when WEBINAR_RAG_STORE names it, else the index folder (atomic swap)."""
+    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
+    manifest = Manifest(
+        model=embedder.name,
+        dimension=embedder.dimension,
+        chunker=chunker,
+        speaker_prefix=settings.speaker_prefix,
+        sources={p.source.name: p.source.sha256 for p in parts},
+        n_chunks=sum(len(p.chunks) for p in parts),
+        n_sentences=sum(len(p.sentence_keys) for p in parts),
+    )
+    url = store_url()
+    if url is None:
+        build_index(parts, manifest).save(settings.index_dir)
+        return
+    from ingest import pg_schema
+    from ingest.pg_ingest import lock, write_parts
+    from ingest.pg_store import connect
+
+    conn = connect(url)
+    with conn, conn.transaction():
+        lock(conn, 0)
+        manifest = Manifest(**{**manifest.__dict__, "vector_index": pg_schema.vector_index()})
+        write_parts(conn, parts, [], manifest, settings.speaker_prefix, fresh=True)
+
+
+def read_sources(paths: Sequence[Path]) -> list[Source]:
+    """The transcripts under `paths`, read as ingest reads them (a file that fails is left out:
+    `ingest` reports it)."""
+    from ingest.corpus import find_transcripts
+    from ingest.pipeline import _plan, _read
+
+    files, _ = find_transcripts(paths)
+    return _read(_plan(files, None, None))
