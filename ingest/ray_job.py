@@ -97,20 +97,7 @@ def embed_archive(
     import ray
 
     if not ray.is_initialized():
-        ray.init(
-            address=address,
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-            runtime_env={
-                "env_vars": {
-                    "PYTHONPATH": str(ROOT),
-                    BULK_THREADS_ENV: "1",
-                    THREADS_ENV: "1",
-                    "OMP_NUM_THREADS": "1",
-                }
-            },
-        )
+        start_ray(address)
     actors = actors or max(1, int(ray.available_resources().get("CPU", 1)))
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
@@ -126,6 +113,28 @@ def embed_archive(
     shards.mkdir(parents=True, exist_ok=True)
     embedded.write_parquet(str(shards))
     return sorted(shards.glob("*.parquet"))
+
+
+def start_ray(address: str | None = None, num_cpus: int | None = None) -> None:
+    """Join the cluster at `address`, or start Ray on this machine. Workers import this
+    checkout's `ingest`, and embed on one thread each."""
+    import ray
+
+    ray.init(
+        address=address,
+        num_cpus=num_cpus if address is None else None,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+        runtime_env={
+            "env_vars": {
+                "PYTHONPATH": str(ROOT),
+                BULK_THREADS_ENV: "1",
+                THREADS_ENV: "1",
+                "OMP_NUM_THREADS": "1",
+            }
+        },
+    )
 
 
 def read_shards(shards: Path, cuts: Sequence[Cut], dimension: int) -> list[DocumentVectors]:
