@@ -156,6 +156,14 @@ def summarise(
         else math.nan,
         "fact_coverage": share([facts_covered(a, q) for q, a in answerable]),
         "speaker_attribution": share([speakers_match(a, q) for q, a in answerable]),
+        # Questions about several named speakers: every one of them is cited.
+        "every_speaker_cited": share(
+            [
+                set(q["speakers"]) <= {c["speaker"] for c in a["citations"]}
+                for q, a in answerable
+                if q.get("speakers_mode") == "all" and len(q.get("speakers") or []) >= 2
+            ]
+        ),
         "citation_grounding": share([grounded(a, source_text) for _, a in pairs]),
         "speaker_faithfulness": share(
             [speaker_faithful(a, owners) for _, a in pairs if a["citations"]]

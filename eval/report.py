@@ -32,6 +32,7 @@ SUMMARY = (
     ("ndcg@5", "nDCG@5"),
     ("fact_coverage", "facts"),
     ("speaker_attribution", "attribution"),
+    ("every_speaker_cited", "every speaker"),
     ("citation_grounding", "grounding"),
     ("speaker_faithfulness", "in turn"),
     ("refusal_accuracy", "refusal acc"),

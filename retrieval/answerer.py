@@ -35,6 +35,7 @@ class Draft:
     refused: bool
     citations: tuple[Citation, ...]
     best_score: float
+    grouped: bool = False  # one quote per speaker
 
 
 @dataclass(frozen=True)
@@ -146,5 +147,6 @@ class ExtractiveAnswerer:
             for n, q in enumerate(quotes, start=1)
         )
         written = [(c.n, q, c.quote) for c, q in zip(citations, quotes, strict=True)]
-        by_speaker = expected.person or (several and len({q.chunk.speaker for q in quotes}) > 1)
-        return Draft(write(written, by_speaker), False, citations, best)
+        grouped = several and len({q.chunk.speaker for q in quotes}) > 1
+        text = write(written, expected.person or grouped)
+        return Draft(text, False, citations, best, grouped)

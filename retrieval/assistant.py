@@ -187,6 +187,7 @@ class Assistant:
             citations=draft.citations,
             contexts=query.hits,
             confidence=draft.best_score,
+            grouped=draft.grouped,
             timings_ms={"generate": (time.perf_counter() - began) * 1000},
         )
         return replace(query, draft=answer)

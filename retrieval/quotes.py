@@ -4,9 +4,9 @@
   (it names two or more, or asks what "each", "both", "the speakers" or "the panel" said, or how
   they differ), the best sentence of each speaker close behind, one per speaker.
 - How much: a sentence that leans on the one before it ("This...", "It...", "Hence...") brings
-  that sentence along; one that announces what follows (it ends with a colon), or is followed by
-  its own consequence ("Hence...", "For example..."), brings the next. The quote is then the
-  verbatim span of both.
+  that sentence along (one that only adds, "Also...", stands on its own); one that announces
+  what follows (it ends with a colon), or is followed by its own consequence ("Hence...",
+  "For example..."), brings the next. The quote is then the verbatim span of both.
 - How written: each quote followed by `[n]`; when the question asks who, and for answers
   grouped by speaker, each quote is introduced by its speaker's name.
 """
@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from ingest.chunks import Chunk, Sentence, normalise
 from ingest.store import Corpus
 
-_LEANS_BACK = re.compile(
+_LEANS_BACK = re.compile(  # refers back (this, it, such) or draws a consequence (hence)
     r"^[\"“‘'(]*(this|that|these|those|it|its|they|their|them|he|she|his|her|such|hence|"
-    r"therefore|thus|so|however|but|also|moreover|furthermore|additionally|in addition|"
-    r"as a result|for example|for instance|in this way|this way|to this end|then|yet|still|"
-    r"which)\b",
+    r"therefore|thus|so|as a result|in this way|this way|to this end|for this reason|"
+    r"because of this|which)\b",
     re.IGNORECASE,
 )
 _FOLLOWS_ON = re.compile(

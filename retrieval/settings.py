@@ -140,6 +140,12 @@ class Settings:
     # Role words ("moderator") count for a speaker only in this much of the start of their turn
     # (their introduction), not anywhere they happen to say the word.
     intro_chars: int = 200
+    # A name or role word said more often than this in the transcripts is as likely a topic of
+    # a question as the speaker it names ("user interface", "marketing"), so a question that
+    # uses it is not limited to that speaker's words (an explicit --speaker still is). Names
+    # said in passing (a greeting, "(To Dr. Tsuda)") stay names. Set after QMSum's role-named
+    # speakers turned topic words into filters.
+    cue_max_spoken: int = 2
 
     def at_index(self, index_dir: Path | None) -> Settings:
         """These settings with another index folder (`--index`); unchanged for None."""

@@ -45,6 +45,10 @@ class SpeakerProfile:
     name: str
     affiliation: str | None
     cues: tuple[str, ...]  # folded words or phrases that, found in a question, name this speaker
+    # The cues a question may use to ask for this speaker's words: those rarely said in the
+    # transcripts. A name or role said often ("marketing", "user interface", "[PERSON3]") is
+    # as likely a topic of the question as its speaker, so it names them only explicitly.
+    distinctive: tuple[str, ...] = ()
 
 
 class SpeakerDirectory:
@@ -65,13 +69,18 @@ class SpeakerDirectory:
             intro[t.speaker] = intro.get(t.speaker, "") + " " + heading + " " + first
         heads = {n: _heading_cues(a, settings.cue_min_chars) for n, a in people.items()}
         owners = Counter(w for cues in heads.values() for w in cues)
-        spoken = Counter(
-            w
+        said_words = [
+            words(texts[t.source][p[0] : p[1]])
             for t in turns
             for p in t.paragraphs
             if not _in_heading(p, t)
-            for w in words(texts[t.source][p[0] : p[1]])
-        )
+        ]
+        spoken = Counter(w for ws in said_words for w in ws)
+        said_text = " " + " ".join(" ".join(ws) for ws in said_words) + " "
+
+        def said(cue: str) -> int:
+            return spoken[cue] if " " not in cue else said_text.count(f" {cue} ")
+
         profiles = []
         for name, affiliation in people.items():
             cues: set[str] = {" ".join(words(name))}
@@ -90,22 +99,25 @@ class SpeakerDirectory:
                     and sum(role in words(v) for v in intro.values()) == 1
                 ):
                     cues.add(role)
-            profiles.append(SpeakerProfile(name, affiliation, tuple(sorted(cues))))
+            distinctive = tuple(c for c in sorted(cues) if said(c) <= settings.cue_max_spoken)
+            profiles.append(SpeakerProfile(name, affiliation, tuple(sorted(cues)), distinctive))
         self.profiles = tuple(profiles)
 
     @property
     def names(self) -> list[str]:
         return [p.name for p in self.profiles]
 
-    def mentions(self, question: str) -> list[tuple[int, str]]:
-        """(position, speaker) for every speaker the question names, in reading order."""
+    def mentions(self, question: str, explicit: bool = False) -> list[tuple[int, str]]:
+        """(position, speaker) for every speaker the question names, in reading order; by
+        their distinctive cues, or by any cue when a user names the speaker `explicit`ly."""
         folded = " " + " ".join(words(question)) + " "
         romaji = romanised_words(question)  # names in kanji or katakana, read out
         found = []
         for p in self.profiles:
-            positions = [folded.find(f" {cue}{end} ") for cue in p.cues for end in ("", "s")]
+            cues = p.cues if explicit else p.distinctive
+            positions = [folded.find(f" {cue}{end} ") for cue in cues for end in ("", "s")]
             positions = [pos for pos in positions if pos >= 0]
-            single = [c for c in p.cues if " " not in c]
+            single = [c for c in cues if " " not in c]
             positions += [
                 len(folded) + i
                 for i, word in enumerate(romaji)
@@ -149,7 +161,7 @@ class SpeakerDirectory:
         """An explicit filter given by a user (`--speaker Tsuda`) -> the full name, or None."""
         if fold(speaker).strip() in {DOCUMENT, "none"}:
             return DOCUMENT
-        matches = self.named_in(speaker)
+        matches = [name for _, name in self.mentions(speaker, explicit=True)]
         return matches[0] if len(matches) == 1 else None
 
 

@@ -132,6 +132,8 @@ class Answer:
     # The question actually answered, when a follow-up was read in the light of the
     # conversation ("What about the EU?" -> "What does the EU's AI bill enforce?"); else None.
     resolved: str | None = None
+    # One quote per speaker, a line each: a question about what several speakers said.
+    grouped: bool = False
 
     def to_dict(self, id: Any = None) -> dict[str, Any]:
         """The JSON contract of `webinar-rag ask --json`."""

@@ -119,3 +119,29 @@ def test_follow_ups_are_read_in_the_light_of_the_answer_before(assistant: Assist
 
     alone = assistant.ask("Who co-organised the event?", history=[first])
     assert alone.resolved is None  # a question of its own is left as it is
+
+
+def test_a_name_said_often_is_a_topic_not_a_speaker_filter(
+    tmp_path: pytest.TempPathFactory, embedder: object
+) -> None:
+    from pathlib import Path
+
+    from ingest import IngestSettings, ingest
+    from retrieval import Settings
+
+    folder = Path(str(tmp_path)) / "c"
+    folder.mkdir()
+    (folder / "design.txt").write_text(
+        "User Interface: The user interface needs bigger buttons.\n"
+        "Marketing: Our user interface research says people lose the remote.\n"
+        "User Interface: I think the user interface should glow in the dark.\n"
+        "Marketing: Fine. Dana, can you check the costs?\n",
+        encoding="utf-8",
+    )
+    settings = IngestSettings(corpus=folder, index_dir=Path(str(tmp_path)) / "index")
+    ingest(None, settings, embedder=embedder)  # type: ignore[arg-type]
+    assistant = Assistant.load(Settings(ingest=settings, backend="extractive"))
+    # "user interface" is said four times: a topic here, so everyone's words are searched
+    assert assistant.understand(Request("What was said about the user interface?")).speakers == ()
+    # an explicit filter still names the speaker
+    assert assistant.ask("What about the buttons?", speaker="User Interface").citations

@@ -507,3 +507,15 @@ def test_a_follow_up_in_the_chat_leans_on_the_answer_before(assistant: Assistant
     *_, second = chat.respond("What about the EU?", history, cited)
     message = second[0][-1]["content"]
     assert "Answering: What does the EU&#x27;s AI bill enforce?" in message
+
+
+@pytest.mark.slow
+def test_an_answer_about_several_speakers_shows_who_said_what_side_by_side(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("How do Heikkilä and Tsuda each describe the role of innovation?")
+    assert answer.grouped
+    shown = render.answer_html(answer)
+    assert shown.count("<tr><td") == len(answer.citations) >= 2
+    assert "Juha Heikkilä" in shown and "Makiko Tsuda" in shown
+    assert 'class="wr-compare"' in shown and 'class="wr-card"' in shown  # cards stay below

@@ -64,6 +64,8 @@ def answer_html(answer: Answer, documents: bool = False) -> str:
             "Not covered by the transcripts</div>"
             f"<div>{text_html(answer.text)}</div></div>"
         )
+    elif answer.grouped and answer.backend == "extractive":
+        body += compare_html(answer)
     else:
         lines = "<br>".join(text_html(line) for line in answer.text.splitlines() if line.strip())
         body += f'<div class="wr-answer">{lines}</div>'
@@ -93,6 +95,21 @@ def byline(speaker: str | None, affiliation: str | None, where: str, document: s
     if document:
         parts.append(f'<span class="wr-doc">{text_html(document)}</span>')
     return "".join(parts)
+
+
+def compare_html(answer: Answer) -> str:
+    """Who said what: one row per speaker, side by side (speaker, affiliation, time, quote)."""
+    rows = "".join(
+        f'<tr><td class="wr-compare-who"><b>{html.escape(speaker_label(c.speaker))}</b>'
+        f'<div class="wr-aff">{text_html(c.affiliation or "")}</div>'
+        f'<div class="wr-aff">{html.escape(c.place.where)}</div></td>'
+        f'<td>“{text_html(c.quote)}” <span class="wr-n">{c.n}</span></td></tr>'
+        for c in answer.citations
+    )
+    return (
+        '<table class="wr-compare"><thead><tr><th>Who</th><th>Said</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
 
 
 def notice_html(text: str) -> str:
