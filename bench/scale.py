@@ -90,7 +90,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--cache", type=Path, help="keep the HNSW graph here, for a rerun")
+    parser.add_argument("--plot", action="store_true", help="only redraw scale.png")
     args = parser.parse_args()
+    if args.plot:
+        _plot(json.loads((args.out / "scale.json").read_text()), args.out / "scale.png")
+        return
     import faiss
 
     from ingest import vector_index
@@ -237,23 +241,20 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for r in rows:
-        ax.scatter(r["p50_ms"], r["recall_at_10"], s=40)
+    fig, ax = plt.subplots(figsize=(11, 5))
+    markers = "os^Dv<>pP*Xh"
+    for i, r in enumerate(rows):
         label = f"{r['store']}: {r['index']} (n={r['n']:,})"
-        ax.annotate(
-            label,
-            (r["p50_ms"], r["recall_at_10"]),
-            fontsize=7,
-            xytext=(4, 2),
-            textcoords="offset points",
+        ax.scatter(
+            r["p50_ms"], r["recall_at_10"], s=45, marker=markers[i % len(markers)], label=label
         )
     ax.set_xscale("log")
     ax.axvline(10, color="grey", lw=0.8, ls="--")
     ax.axhline(0.95, color="grey", lw=0.8, ls="--")
     ax.set_xlabel("query p50 (ms, one thread, log scale)")
     ax.set_ylabel("recall@10 against exact search")
-    ax.set_title("Dense search at archive scale (bench/scale.py)")
+    ax.set_title("Dense search at archive scale (bench/scale.py, bench/pg_scale.py)")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
