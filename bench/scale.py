@@ -9,10 +9,12 @@ Questions are drawn like chunks of random meetings, with more noise. The exact a
 scan; each row reports recall@10 against it, single-question latency (one thread, as a query
 runs in the product), build time and the memory the index added to the process.
 
-Rows: the store's flat index and its HNSW (ingest.vector_index, several efSearch), the store's
-filtered search (a speaker filter of ~10% of the rows), and a plain LangChain FAISS store.
+Rows: the store's flat index and its HNSW (ingest.vector_index, several efSearch, and the
+Searcher's 1,000 candidates), filtered searches (the rows of 1% and 10% of the meetings, as a
+speaker or a series of meetings would admit: scored exactly, as the store does, and through
+HNSW with an IDSelector for contrast), and a plain LangChain FAISS store.
 Writes scale.json (a list of rows) and scale.png; `python -m bench.pg_scale` adds
-PostgreSQL + pgvector rows on a smaller set to the same file.
+PostgreSQL + pgvector rows on the same synthetic vectors to the same file.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from ingest.errors import IndexBusy, TranscriptFormatError
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
 from ingest.lexical import STEMMER, document_terms
 from ingest.pg_store import PgStore, connect
-from ingest.pipeline import _done, _plan, _read
+from ingest.pipeline import _done, _plan, _read, check_removal, set_aside
 from ingest.readers import READERS_VERSION
 from ingest.report import FileReport, IngestReport, Stages, summarise
 from ingest.settings import IngestSettings
@@ -105,7 +105,7 @@ def ingest_database(
         + [c for p in new.values() for c in p.chunks],
     )
     reports = [_done(r, new) for r in plan.reports]
-    return summarise(settings, reports, held, began, written=True, stages=clock.times)  # type: ignore[arg-type]
+    return summarise(settings, reports, held, began, written=True, stages=clock.times)
 
 
 def lock(conn: Any, wait: float) -> None:
@@ -246,3 +246,23 @@ def load_index(url: str, index: Index) -> None:
             write_parts(conn, parts, [], manifest, manifest.speaker_prefix, fresh=True)
     finally:
         conn.close()
+
+
+def remove_from_database(
+    url: str, names: Sequence[str], settings: IngestSettings, *, wait: float = 0.0
+) -> IngestReport:
+    """Drop documents from the database's index in one transaction (no model needed)."""
+    began = time.perf_counter()
+    store = PgStore.open(url)
+    store.close()
+    check_removal(names, store.sources, "the database's index", "run `ingest --rebuild`")
+    conn = connect(url)
+    with conn, conn.transaction():
+        lock(conn, wait)
+        reports = set_aside(names, store.sources, settings.corpus)
+        write_parts(conn, [], names, store.manifest, store.manifest.speaker_prefix)
+    held = _Held(
+        {n: s for n, s in store.sources.items() if n not in names},
+        [c for c in store.chunks if c.source not in names],
+    )
+    return summarise(settings, reports, held, began, written=True)

@@ -237,31 +237,18 @@ def remove_documents(
     vectors. A removed file that lies in the corpus folder moves to `<corpus>/.removed/`, so
     the next ingest of the folder does not bring it back (and nothing is deleted)."""
     settings = settings or IngestSettings()
+    url = store_url()
+    if url is not None:
+        from ingest.pg_ingest import remove_from_database
+
+        return remove_from_database(url, names, settings, wait=wait)
     began = time.perf_counter()
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
         index = Index.load(settings.index_dir)
-        missing = [n for n in names if n not in index.sources]
-        if missing:
-            raise UnknownDocument(
-                f"No document named {missing[0]!r} in the index at {settings.index_dir}. "
-                f"Documents: {', '.join(index.sources)}."
-            )
-        if set(index.sources) <= set(names):
-            raise CorpusNotFound(
-                "Removing every document would leave an empty index. Add another transcript "
-                f"first, or delete the folder {settings.index_dir} to start over."
-            )
-        corpus = settings.corpus.resolve()
-        reports = []
-        for name in names:
-            source = index.sources[name]
-            path = Path(source.path) if source.path else None
-            if path is not None and path.is_file() and path.parent == corpus:
-                trash = corpus / ".removed"
-                trash.mkdir(exist_ok=True)
-                os.replace(path, trash / path.name)
-            reports.append(FileReport(name, "removed", source.format))
+        where = f"the index at {settings.index_dir}"
+        check_removal(names, index.sources, where, f"delete the folder {settings.index_dir}")
+        reports = set_aside(names, index.sources, settings.corpus)
         kept = [DocumentVectors.reuse(index, n) for n in index.sources if n not in names]
         manifest = replace(
             index.manifest,
@@ -272,3 +259,34 @@ def remove_documents(
         smaller = build_index(kept, manifest)
         smaller.save(settings.index_dir)
         return summarise(settings, reports, smaller, began, written=True)
+
+
+def check_removal(
+    names: Sequence[str], sources: dict[str, Source], where: str, start_over: str
+) -> None:
+    """Every name is a document there, and at least one document stays."""
+    missing = [n for n in names if n not in sources]
+    if missing:
+        raise UnknownDocument(
+            f"No document named {missing[0]!r} in {where}. Documents: {', '.join(sources)}."
+        )
+    if set(sources) <= set(names):
+        raise CorpusNotFound(
+            "Removing every document would leave an empty index. Add another transcript "
+            f"first, or {start_over} to start over."
+        )
+
+
+def set_aside(names: Sequence[str], sources: dict[str, Source], corpus: Path) -> list[FileReport]:
+    """Move removed documents' files that lie in the corpus folder to `<corpus>/.removed/`."""
+    corpus = corpus.resolve()
+    reports = []
+    for name in names:
+        source = sources[name]
+        path = Path(source.path) if source.path else None
+        if path is not None and path.is_file() and path.parent == corpus:
+            trash = corpus / ".removed"
+            trash.mkdir(exist_ok=True)
+            os.replace(path, trash / path.name)
+        reports.append(FileReport(name, "removed", source.format))
+    return reports

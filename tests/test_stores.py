@@ -12,7 +12,17 @@ import pytest
 from conftest import CORPUS_FILE, QUESTIONS_FILE, SOURCE
 from test_corpus import LOG, VTT, corpus
 
-from ingest import Embedder, FaissStore, Filter, IndexBusy, IngestSettings, Store, ingest
+from ingest import (
+    CorpusNotFound,
+    Embedder,
+    FaissStore,
+    Filter,
+    IndexBusy,
+    IngestSettings,
+    Store,
+    ingest,
+    remove_documents,
+)
 from ingest.index import Index
 from ingest.pg_ingest import connect, load_index, lock, write_parts
 from ingest.pg_store import PgStore
@@ -113,13 +123,13 @@ def test_database_ingest_is_incremental_and_shared_by_readers(
     assert not answer.refused and answer.citations[0].source == "wind.txt"
     hits = fresh.searcher.search("tender documents", 3, during=(100.0, 200.0))
     assert [h.chunk.speaker for h in hits] == ["Tom Okafor"]  # only the cue at 2:05
-    (folder / "review.vtt").unlink()
-    third = ingest(None, settings, embedder=embedder)
-    assert {f.name: f.status for f in third.files} == {
-        "review.vtt": "removed",
-        "wind.txt": "unchanged",
-    }
+    removed = remove_documents(["review.vtt"], settings)  # no model, one transaction
+    assert [(f.name, f.status) for f in removed.files] == [("review.vtt", "removed")]
+    assert (folder / ".removed" / "review.vtt").is_file()
     assert set(PgStore.open(pg_url).sources) == {"wind.txt"}
+    with pytest.raises(CorpusNotFound, match="empty index"):
+        remove_documents(["wind.txt"], settings)
+    assert ingest(None, settings, embedder=embedder).up_to_date
 
 
 @pytest.mark.postgres
