@@ -25,10 +25,9 @@ from ingest.corpus import find_transcripts
 from ingest.embedder import Embedder, load_embedder, model_name
 from ingest.errors import IndexBusy, TranscriptFormatError
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
-from ingest.lexical import STEMMER, document_terms
+from ingest.lexical import document_terms
 from ingest.pg_store import PgStore, connect
-from ingest.pipeline import _done, _plan, _read, check_removal, set_aside
-from ingest.readers import READERS_VERSION
+from ingest.pipeline import _done, _plan, _read, check_removal, chunker_record, set_aside
 from ingest.report import FileReport, IngestReport, Stages, summarise
 from ingest.settings import IngestSettings
 from ingest.store import chunk_start_time
@@ -59,7 +58,7 @@ def ingest_database(
     clock = Stages()
     files, skipped = find_transcripts(paths or [settings.corpus])
     model = embedder.name if embedder else model_name(Path(settings.model_path))
-    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
+    chunker = chunker_record(settings)
     conn = connect(url)
     with conn, conn.transaction():
         lock(conn, wait)

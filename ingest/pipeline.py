@@ -72,7 +72,7 @@ def ingest(
     files, skipped = find_transcripts(paths or [settings.corpus])
     folder.check_target(settings.index_dir)
     model = embedder.name if embedder else model_name(Path(settings.model_path))
-    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
+    chunker = chunker_record(settings)
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
         existing = None if rebuild else _compatible(settings, model, chunker)
@@ -290,3 +290,8 @@ def set_aside(names: Sequence[str], sources: dict[str, Source], corpus: Path) ->
             os.replace(path, trash / path.name)
         reports.append(FileReport(name, "removed", source.format))
     return reports
+
+
+def chunker_record(settings: IngestSettings) -> dict[str, object]:
+    """What the manifest records of how text was cut and tokenised: a change means a rebuild."""
+    return settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}

@@ -24,8 +24,6 @@ import numpy as np
 from ingest.chunks import Chunk
 from ingest.embedder import BULK_THREADS_ENV, Embedder, load_embedder
 from ingest.index import Manifest, Source
-from ingest.lexical import STEMMER
-from ingest.readers import READERS_VERSION
 from ingest.runtime import THREADS_ENV
 from ingest.settings import IngestSettings
 from ingest.store import store_url
@@ -170,7 +168,9 @@ def bulk_load(
 ) -> None:
     """Replace the configured store's contents with `parts`: PostgreSQL (COPY, one
     transaction) when WEBINAR_RAG_STORE names it, else the index folder (atomic swap)."""
-    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
+    from ingest.pipeline import chunker_record
+
+    chunker = chunker_record(settings)
     manifest = Manifest(
         model=embedder.name,
         dimension=embedder.dimension,
