@@ -61,12 +61,12 @@ class FaissStore:
     def prefetch(self, chunks: Iterable[Chunk]) -> None:
         """Everything is in memory already."""
 
-    def reloaded(self) -> Store:
+    def reloaded(self, expected_model: str | None = None) -> Store:
         """A server calls it per question: one `stat`, and a load only after an ingest."""
         path = self.index.path
         if path is None or self.index.stamp == Index.stamp_of(path):
             return self
-        return FaissStore.load(path, expected_model=self.manifest.model)
+        return FaissStore.load(path, expected_model=expected_model)
 
     # -- search ----------------------------------------------------------------------------------
 

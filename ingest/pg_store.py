@@ -103,12 +103,12 @@ class PgStore:
     def close(self) -> None:
         self._conn.close()
 
-    def reloaded(self) -> Store:
+    def reloaded(self, expected_model: str | None = None) -> Store:
         with self._lock:
             row = self._conn.execute("SELECT generation FROM wr_meta").fetchone()
         if row is None or row[0] == self.generation:
             return self
-        return PgStore.open(self.url, expected_model=self.manifest.model)
+        return PgStore.open(self.url, expected_model=expected_model)
 
     def document_named(self, name: str) -> str:
         return Index.document_named(self, name)  # type: ignore[arg-type]  # reads .sources only

@@ -106,8 +106,9 @@ class Store(Corpus, Protocol):
     def prefetch(self, chunks: Iterable[Chunk]) -> None:
         """Sentence vectors of chunks about to be answered from (a round trip saved)."""
 
-    def reloaded(self) -> Store:
-        """This store, or a new one over newer contents written by an ingest since."""
+    def reloaded(self, expected_model: str | None = None) -> Store:
+        """This store, or a new one over newer contents written by an ingest since (which
+        must have been built with `expected_model`, when given)."""
         ...
 
 

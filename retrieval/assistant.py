@@ -306,7 +306,7 @@ class Assistant:
         """This assistant, or a new one over the index folder's newer contents when an ingest
         has swapped a new index in since this one was loaded (same model and settings). A
         server calls it per question: one `stat`, and a load only after a change."""
-        store = self.index.reloaded()
+        store = self.index.reloaded(expected_model=self.embedder.name)
         return self if store is self.index else Assistant(store, self.embedder, self.settings)
 
     def with_settings(self, **changes: Any) -> Assistant:
