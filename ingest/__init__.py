@@ -32,8 +32,9 @@ from ingest.errors import (
 )
 from ingest.faiss_store import FaissStore
 from ingest.index import Index, Manifest, Source
-from ingest.pipeline import FileReport, IngestReport, ingest, remove_documents
+from ingest.pipeline import FileReport, IngestReport, ingest
 from ingest.readers import SUFFIXES as TRANSCRIPT_SUFFIXES
+from ingest.removal import remove_documents
 from ingest.settings import ChunkerSettings, IngestSettings, default_model_path
 from ingest.store import Corpus, Filter, Store, open_store
 from ingest.turns import Turn, parse_transcript

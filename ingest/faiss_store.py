@@ -9,6 +9,7 @@ HNSW supplies the candidates (see `ingest.vector_index`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +30,11 @@ class FaissStore:
         self.sources: dict[str, Source] = index.sources
         by_speaker: dict[str | None, list[int]] = {}
         by_source: dict[str, list[int]] = {}
-        starts = np.full(len(index.chunks), np.nan, dtype=np.float64)
         for row, chunk in enumerate(index.chunks):
             by_speaker.setdefault(chunk.speaker, []).append(row)
             by_source.setdefault(chunk.source, []).append(row)
-            start = chunk_start_time(index.sources[chunk.source], chunk)
-            if start is not None:
-                starts[row] = start
         self._by_speaker = {k: np.asarray(v, np.int64) for k, v in by_speaker.items()}
         self._by_source = {k: np.asarray(v, np.int64) for k, v in by_source.items()}
-        self._starts = starts
         self._exact = vector_index.is_exact(index.chunk_vectors)
         self._scored: tuple[bytes, np.ndarray] | None = None  # the last question's scores
 
@@ -94,6 +90,16 @@ class FaissStore:
             timed = np.flatnonzero((self._starts >= low) & (self._starts <= high))
             rows = timed if rows is None else np.intersect1d(rows, timed)
         return rows
+
+    @cached_property
+    def _starts(self) -> np.ndarray:
+        """Each chunk's start time (NaN: none), worked out on the first time filter."""
+        starts = np.full(len(self.chunks), np.nan, dtype=np.float64)
+        for row, chunk in enumerate(self.chunks):
+            start = chunk_start_time(self.sources[chunk.source], chunk)
+            if start is not None:
+                starts[row] = start
+        return starts
 
     def count(self, where: Filter) -> int:
         rows = self.rows(where)

@@ -185,8 +185,9 @@ def bulk_load(
         build_index(parts, manifest).save(settings.index_dir)
         return
     from ingest import pg_schema
-    from ingest.pg_ingest import lock, write_parts
+    from ingest.pg_ingest import lock
     from ingest.pg_store import connect
+    from ingest.pg_write import write_parts
 
     conn = connect(url)
     with conn, conn.transaction():

@@ -24,8 +24,9 @@ from ingest import (
     remove_documents,
 )
 from ingest.index import Index
-from ingest.pg_ingest import connect, load_index, lock, write_parts
+from ingest.pg_ingest import connect, load_index, lock
 from ingest.pg_store import PgStore
+from ingest.pg_write import write_parts
 from ingest.store import STORE_ENV
 from ingest.vectors import DocumentVectors
 from retrieval import Assistant, Settings
