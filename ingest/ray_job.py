@@ -3,8 +3,8 @@
     parts = embed_archive(sources, settings, shards)      # local Ray, or ray.init(address=...)
     bulk_load(parts, settings)                             # the configured store, at once
 
-The driver reads and cuts the documents (cheap) and hands every text to embed to a Ray dataset
-of rows (document, kind, position, text), ordered by length so a batch carries little padding.
+The driver reads and cuts the documents (cheap) and hands each distinct text to embed to a Ray
+dataset of rows (key, text), ordered by length so a batch carries little padding.
 `map_batches` runs them through a pool of actors, each loading the embedder once and embedding
 on one thread (so N actors fill N cores, on one machine or a cluster's), and the vectors are
 written as Parquet shards. `read_shards` puts them back with their chunks; `bulk_load` writes
@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -29,7 +28,8 @@ from ingest.settings import IngestSettings
 from ingest.store import store_url
 from ingest.vectors import DocumentVectors, SentenceKey, build_index, cut_document
 
-CHUNK, SENTENCE = 0, 1  # the `kind` column of a shard row
+CHUNK, SENTENCE = 0, 1  # what a target is: a chunk's vector or a sentence's
+Target = tuple[str, int, int, int]  # (document, CHUNK or SENTENCE, position, text number)
 ROOT = Path(__file__).resolve().parent.parent  # on the workers' path, so they import `ingest`
 
 
@@ -48,37 +48,26 @@ class EmbedBatch:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors = self.embedder.embed([str(t) for t in batch["text"]], batch_size=32)
-        return {
-            "document": batch["document"],
-            "kind": batch["kind"],
-            "position": batch["position"],
-            "vector": vectors,
-        }
+        return {"key": batch["key"], "vector": vectors}
 
 
 def cut_all(sources: Sequence[Source], settings: IngestSettings) -> list[Cut]:
     return [Cut(s, *cut_document(s, settings)) for s in sources]
 
 
-def text_rows(cuts: Sequence[Cut], speaker_prefix: bool) -> list[dict[str, Any]]:
-    """Every text to embed, longest last (similar lengths batch together)."""
-    rows = []
+def texts_of(cuts: Sequence[Cut], speaker_prefix: bool) -> tuple[list[str], list[Target]]:
+    """Each distinct text once, shortest first (similar lengths batch together; meetings
+    repeat "Yeah." hundreds of times), and where each chunk's and sentence's vector comes from."""
+    wanted: list[tuple[str, int, int, str]] = []
     for cut in cuts:
         name, text = cut.source.name, cut.source.text
-        for i, chunk in enumerate(cut.chunks):
-            rows.append(
-                {
-                    "document": name,
-                    "kind": CHUNK,
-                    "position": i,
-                    "text": chunk.embedding_text(speaker_prefix),
-                }
-            )
-        for i, (_, start, end) in enumerate(cut.keys):
-            rows.append(
-                {"document": name, "kind": SENTENCE, "position": i, "text": text[start:end]}
-            )
-    return sorted(rows, key=lambda r: len(r["text"]))
+        wanted += [
+            (name, CHUNK, i, c.embedding_text(speaker_prefix)) for i, c in enumerate(cut.chunks)
+        ]
+        wanted += [(name, SENTENCE, i, text[a:b]) for i, (_, a, b) in enumerate(cut.keys)]
+    distinct = sorted(dict.fromkeys(t for *_, t in wanted), key=len)
+    number = {t: i for i, t in enumerate(distinct)}
+    return distinct, [(name, kind, i, number[t]) for name, kind, i, t in wanted]
 
 
 def embed_archive(
@@ -99,7 +88,8 @@ def embed_archive(
     actors = actors or max(1, int(ray.available_resources().get("CPU", 1)))
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
-    dataset = ray.data.from_items(text_rows(cuts, settings.speaker_prefix))
+    distinct, _ = texts_of(cuts, settings.speaker_prefix)
+    dataset = ray.data.from_items([{"key": i, "text": t} for i, t in enumerate(distinct)])
     embedded = dataset.map_batches(
         EmbedBatch,
         fn_constructor_args=(settings.model_path,),
@@ -135,31 +125,31 @@ def start_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     )
 
 
-def read_shards(shards: Path, cuts: Sequence[Cut], dimension: int) -> list[DocumentVectors]:
+def read_shards(
+    shards: Path, cuts: Sequence[Cut], dimension: int, speaker_prefix: bool = True
+) -> list[DocumentVectors]:
     """The shards' vectors, put back with their documents' chunks and sentences."""
     import pyarrow.parquet as pq
 
     table = pq.read_table(str(shards)).to_pydict()
-    by_doc = {c.source.name: c for c in cuts}
+    found = dict(zip(table["key"], table["vector"], strict=True))
+    distinct, targets = texts_of(cuts, speaker_prefix)
+    if len(found) != len(distinct):
+        raise ValueError(f"The shards in {shards} hold {len(found)} of {len(distinct)} texts.")
     vectors = {
-        name: (
+        c.source.name: (
             np.zeros((len(c.chunks), dimension), np.float32),
             np.zeros((len(c.keys), dimension), np.float32),
         )
-        for name, c in by_doc.items()
+        for c in cuts
     }
-    filled = {name: 0 for name in by_doc}
-    for name, kind, position, vector in zip(
-        table["document"], table["kind"], table["position"], table["vector"], strict=True
-    ):
-        vectors[name][int(kind)][int(position)] = vector
-        filled[name] += 1
-    missing = [n for n, c in by_doc.items() if filled[n] != len(c.chunks) + len(c.keys)]
-    if missing:
-        raise ValueError(f"The shards in {shards} lack vectors of {', '.join(missing)}.")
+    for name, kind, position, key in targets:
+        vectors[name][kind][position] = found[key]
     return [
-        DocumentVectors(c.source, c.chunks, vectors[n][0], c.keys, vectors[n][1])
-        for n, c in sorted(by_doc.items())
+        DocumentVectors(
+            c.source, c.chunks, vectors[c.source.name][0], c.keys, vectors[c.source.name][1]
+        )
+        for c in sorted(cuts, key=lambda c: c.source.name)
     ]
 
 
