@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ingest import FileReport, Index, IngestReport, ingest, remove_documents
+from ingest import FileReport, IngestReport, Store, ingest, open_store, remove_documents
 from retrieval import Settings
 
 EXIT_FAILED_FILES = 2
@@ -106,8 +106,9 @@ def file_line(f: FileReport) -> str:
     )
 
 
-def _load(index: Path | None) -> Index:
-    return Index.load(Settings().at_index(index).ingest.index_dir)
+def _load(index: Path | None) -> Store:
+    """The configured store: the index folder, or the database WEBINAR_RAG_STORE names."""
+    return open_store(Settings().at_index(index).ingest.index_dir)
 
 
 def _speakers(args: argparse.Namespace) -> int:

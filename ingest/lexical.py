@@ -34,6 +34,19 @@ def _stem_words(words: list[str]) -> list[str]:
     return list(_stemmer().stemWords(words))
 
 
+def query_terms(query: str) -> list[str]:
+    """A query's words as BM25 counts them: stopwords out, stemmed, repeats kept."""
+    return document_terms([query])[0]
+
+
+def document_terms(texts: list[str]) -> list[list[str]]:
+    """Each text's words as BM25 indexes them (the same tokeniser, stopwords and stemmer)."""
+    tokens = bm25s.tokenize(
+        texts, stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False
+    )
+    return [list(t) for t in tokens]
+
+
 class LexicalIndex:
     """`LexicalIndex.build(texts).scores(query)`: one BM25 score per text, in text order."""
 
@@ -61,10 +74,7 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for a query (zeros when no query word is indexed)."""
-        tokens = bm25s.tokenize(
-            [query], stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False
-        )[0]
-        known = [t for t in tokens if t in self._model.vocab_dict]
+        known = [t for t in query_terms(query) if t in self._model.vocab_dict]
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)

@@ -10,20 +10,17 @@ rest of the batch is ingested. The folder is written once, atomically, by one in
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import folder
 from ingest.corpus import find_transcripts
 from ingest.embedder import Embedder, load_embedder, model_name
 from ingest.errors import (
-    CorpusNotFound,
     IndexFolderError,
     TranscriptFormatError,
-    UnknownDocument,
 )
 from ingest.identities import unify_speakers
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
@@ -32,6 +29,7 @@ from ingest.lock import IndexLock
 from ingest.readers import READERS_VERSION, read_document
 from ingest.report import FileReport, IngestReport, Stages, summarise
 from ingest.settings import IngestSettings
+from ingest.store import Corpus, store_url
 from ingest.vectors import DocumentVectors, build_index, embed_documents
 
 
@@ -57,14 +55,22 @@ def ingest(
     """Bring the index up to date with the given transcripts (default: the corpus folder).
 
     `format` reads the given files with that reader; `wait` is how long to wait for another
-    ingest of the same index. The previous index survives any error."""
+    ingest of the same index. The previous index survives any error. With WEBINAR_RAG_STORE
+    naming a database, the index is written there instead (`ingest.pg_ingest`)."""
+    url = store_url()
+    if url is not None:
+        from ingest.pg_ingest import ingest_database
+
+        return ingest_database(
+            url, paths, settings, rebuild=rebuild, embedder=embedder, format=format, wait=wait
+        )
     settings = settings or IngestSettings()
     began = time.perf_counter()
     clock = Stages()
     files, skipped = find_transcripts(paths or [settings.corpus])
     folder.check_target(settings.index_dir)
     model = embedder.name if embedder else model_name(Path(settings.model_path))
-    chunker = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
+    chunker = chunker_record(settings)
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
         existing, damage = (None, None) if rebuild else _compatible(settings, model, chunker)
@@ -132,7 +138,7 @@ def _compatible(
 
 
 def _plan(
-    files: Sequence[Path], existing: Index | None, format: str | None, max_mb: float
+    files: Sequence[Path], existing: Corpus | None, format: str | None, max_mb: float
 ) -> _Plan:
     """Which documents to reuse, read or drop: the given files, and the indexed documents
     whose files are elsewhere (re-read if they changed, dropped if they are gone). A file
@@ -244,45 +250,6 @@ def _done(report: FileReport, new: dict[str, DocumentVectors]) -> FileReport:
     )
 
 
-def remove_documents(
-    names: Sequence[str], settings: IngestSettings | None = None, *, wait: float = 0.0
-) -> IngestReport:
-    """Drop documents (by file name) from the index, without a model: the others keep their
-    vectors. A removed file that lies in the corpus folder moves to `<corpus>/.removed/`, so
-    the next ingest of the folder does not bring it back (and nothing is deleted)."""
-    settings = settings or IngestSettings()
-    began = time.perf_counter()
-    with IndexLock(settings.index_dir, wait=wait):
-        folder.recover(settings.index_dir)
-        index = Index.load(settings.index_dir)
-        missing = [n for n in names if n not in index.sources]
-        if missing:
-            raise UnknownDocument(
-                f"No document named {missing[0]!r} in the index at {settings.index_dir}. "
-                f"Documents: {', '.join(index.sources)}."
-            )
-        if set(index.sources) <= set(names):
-            raise CorpusNotFound(
-                "Removing every document would leave an empty index. Add another transcript "
-                f"first, or delete the folder {settings.index_dir} to start over."
-            )
-        corpus = settings.corpus.resolve()
-        reports = []
-        for name in names:
-            source = index.sources[name]
-            path = Path(source.path) if source.path else None
-            if path is not None and path.is_file() and path.parent == corpus:
-                trash = corpus / ".removed"
-                trash.mkdir(exist_ok=True)
-                os.replace(path, trash / path.name)
-            reports.append(FileReport(name, "removed", source.format))
-        kept = [DocumentVectors.reuse(index, n) for n in index.sources if n not in names]
-        manifest = replace(
-            index.manifest,
-            sources={p.source.name: p.source.sha256 for p in kept},
-            n_chunks=sum(len(p.chunks) for p in kept),
-            n_sentences=sum(len(p.sentence_keys) for p in kept),
-        )
-        smaller = build_index(kept, manifest)
-        smaller.save(settings.index_dir)
-        return summarise(settings, reports, smaller, began, written=True)
+def chunker_record(settings: IngestSettings) -> dict[str, object]:
+    """What the manifest records of how text was cut and tokenised: a change means a rebuild."""
+    return settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from ingest.index import Index
+from ingest.chunks import Chunk
+from ingest.index import Source
 from ingest.settings import IngestSettings
 
 
@@ -48,10 +50,20 @@ class IngestReport:
         return tuple(f for f in self.files if f.status == "failed")
 
 
+class Contents(Protocol):
+    """What an index holds, as far as a report counts it."""
+
+    @property
+    def sources(self) -> dict[str, Source]: ...
+
+    @property
+    def chunks(self) -> list[Chunk]: ...
+
+
 def summarise(
     settings: IngestSettings,
     reports: list[FileReport],
-    index: Index,
+    index: Contents,
     began: float,
     written: bool = False,
     stages: dict[str, float] | None = None,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ingest.chunks import normalise
 from ingest.entities import HEADING
-from ingest.index import Index
+from ingest.store import Corpus
 from retrieval.expect import Expectation, expect
 from retrieval.query import Query
 from retrieval.quotes import Context, Scored, about_several_speakers, choose, widened, write
@@ -56,7 +56,7 @@ class Weights:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, index: Index, settings: Settings) -> None:
+    def __init__(self, index: Corpus, settings: Settings) -> None:
         self.index = index
         self.settings = settings
         self.term_weights = TermWeights(

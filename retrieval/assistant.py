@@ -25,8 +25,10 @@ from typing import Any, TypeVar, Unpack
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from ingest.embedder import Embedder, load_embedder, model_name
-from ingest.errors import IndexFolderError, IndexMismatch, LLMError, UnknownSpeaker
+from ingest.errors import IndexMismatch, LLMError, UnknownSpeaker
+from ingest.faiss_store import as_store
 from ingest.index import Index
+from ingest.store import Store, open_store
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.followups import Resolved, resolve
 from retrieval.limits import checked_k, checked_question
@@ -50,8 +52,8 @@ _WHO_DID_IT = re.compile(
 class Assistant:
     """`Assistant.load().ask("What does Japan's AI bill enforce?")` -> a cited `Answer`."""
 
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
-        self.index = index
+    def __init__(self, index: Index | Store, embedder: Embedder, settings: Settings) -> None:
+        self.index = as_store(index)
         self.embedder = embedder
         self.settings = settings
         self.searcher = Searcher.from_settings(index, embedder, settings)
@@ -61,7 +63,6 @@ class Assistant:
         turns = [t for s in index.sources.values() for t in s.turns]
         self.speakers = SpeakerDirectory(turns, texts, settings)
         self._llm: LLMClient | None = None
-        self._unusable: tuple[int, int] | None = None  # a newer index that failed to load
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Assistant:
@@ -71,11 +72,11 @@ class Assistant:
         settings = settings or Settings()
         spec = settings.ingest.model_path
         try:
-            index = Index.load(settings.ingest.index_dir, expected_model=model_name(Path(spec)))
+            store = open_store(settings.ingest.index_dir, expected_model=model_name(Path(spec)))
         except IndexMismatch:
             load_embedder(spec)  # a model that cannot load is the error to report first
             raise
-        return cls(index, load_embedder(spec), settings)
+        return cls(store, load_embedder(spec), settings)
 
     # -- the faces of the path ------------------------------------------------------------------
 
@@ -312,18 +313,8 @@ class Assistant:
         has swapped a new index in since this one was loaded (same model and settings). A
         server calls it per question: one `stat`, and a load only after a change. A newer
         index that does not load (damaged, removed) is logged once, and this one answers on."""
-        if self.index.path is None:
-            return self
-        stamp = Index.stamp_of(self.index.path)
-        if stamp in (self.index.stamp, self._unusable):
-            return self
-        try:
-            index = Index.load(self.index.path, expected_model=self.embedder.name)
-        except IndexFolderError as exc:
-            log.warning("Still answering from the index loaded before: %s", exc)
-            self._unusable = stamp
-            return self
-        return Assistant(index, self.embedder, self.settings)
+        store = self.index.reloaded(expected_model=self.embedder.name)
+        return self if store is self.index else Assistant(store, self.embedder, self.settings)
 
     def with_settings(self, **changes: Any) -> Assistant:
         """A copy with other query settings (same model and index), e.g. for a threshold sweep."""

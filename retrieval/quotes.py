@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.chunks import Chunk, Sentence, normalise
-from ingest.index import Index
+from ingest.store import Corpus
 
 _LEANS_BACK = re.compile(  # refers back (this, it, such) or draws a consequence (hence)
     r"^[\"“‘'(]*(this|that|these|those|it|its|they|their|them|he|she|his|her|such|hence|"
@@ -105,7 +105,7 @@ class Context:
     """Each sentence's neighbours within its paragraph, for widening a quote, and a chunk that
     holds both (chunks overlap by a sentence, so two neighbours always share one)."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Corpus) -> None:
         self.index = index
         holders: dict[tuple[str, int, int], Chunk] = {}  # (source, start, next start) -> chunk
         groups: dict[tuple[str, int], dict[int, Sentence]] = {}

@@ -13,7 +13,9 @@ from pydantic import ConfigDict
 
 from ingest.chunks import Chunk
 from ingest.embedder import Embedder
+from ingest.faiss_store import as_store
 from ingest.index import Index
+from ingest.store import Filter, Ranked, Store
 from retrieval.rerank import Reranker, load_reranker
 from retrieval.settings import RetrievalMode, Settings
 from retrieval.types import DOCUMENT, Hit, Place
@@ -26,25 +28,29 @@ class Searcher:
 
     def __init__(
         self,
-        index: Index,
+        index: Index | Store,
         embedder: Embedder,
         mode: RetrievalMode = "hybrid",
         rrf_k: int = 60,
         reranker: Reranker | None = None,
         rerank_depth: int = 20,
         bm25_weight: float = 1.0,
+        candidates: int = 1000,
     ) -> None:
-        self.index = index
+        self.index = as_store(index)
         self.embedder = embedder
         self.mode = mode
         self.rrf_k = rrf_k
         self.bm25_weight = bm25_weight
+        self.candidates = candidates
         self.reranker = reranker
         self.rerank_depth = rerank_depth
         self._places: dict[str, Place] = {}
 
     @classmethod
-    def from_settings(cls, index: Index, embedder: Embedder, settings: Settings) -> Searcher:
+    def from_settings(
+        cls, index: Index | Store, embedder: Embedder, settings: Settings
+    ) -> Searcher:
         """The search `settings` describe, so the assistant and the evaluation build it alike;
         the cross-encoder named by `settings.rerank_model` loads once per process."""
         reranker = load_reranker(settings.rerank_model) if settings.rerank_model else None
@@ -56,6 +62,7 @@ class Searcher:
             reranker=reranker,
             rerank_depth=settings.rerank_depth,
             bm25_weight=settings.bm25_weight,
+            candidates=settings.candidates,
         )
 
     def search(
@@ -65,37 +72,56 @@ class Searcher:
         speakers: Sequence[str] | None = None,
         vector: np.ndarray | None = None,
         documents: Sequence[str] | None = None,
+        during: tuple[float | None, float | None] | None = None,
     ) -> list[Hit]:
         """The k best chunks, best first; `Hit.score` is the cosine similarity. `speakers`
-        (full names, or DOCUMENT) and `documents` (file names) narrow the search."""
-        chunks = self.index.chunks
-        allowed = set(speakers) if speakers else None
-        sources = set(documents) if documents else None
-        rows = [
-            i
-            for i, c in enumerate(chunks)
-            if (allowed is None or (c.speaker or DOCUMENT) in allowed)
-            and (sources is None or c.source in sources)
-        ]
-        if not rows:
+        (full names, or DOCUMENT), `documents` (file names) and `during` (start and end,
+        seconds into the recording) narrow the search; the store applies them exactly.
+
+        Each ranking is the store's top `candidates` (every admitted chunk, while there are
+        no more than that: then the fusion is the one over all chunks it always was). A
+        chunk found by words alone gets its exact dense score, but no dense vote."""
+        where = self.filter(speakers, documents, during)
+        if self.index.count(where) == 0:
             return []
         if vector is None:
             vector = self.embedder.embed_query(question)
-        # Exact scores for every chunk: transcripts are small and a flat scan is cheap.
-        scores, ids = self.index.chunk_vectors.search(vector.reshape(1, -1), len(chunks))
-        dense = np.zeros(len(chunks), dtype=np.float32)
-        dense[ids[0]] = scores[0]
+        depth = max(self.candidates, k, self.rerank_depth)
+        dense_ranked = self.index.dense(vector, depth, where)
+        dense = dict(dense_ranked)
         if self.mode == "dense":
-            order = sorted(rows, key=lambda r: -dense[r])
+            order = [r for r, _ in dense_ranked]
         else:
-            lexical = self.index.lexical.scores(question)
+            lexical = self.index.lexical(question, depth, where)
+            missing = [r for r, _ in lexical if r not in dense]
+            dense |= zip(missing, map(float, self.index.similarity(vector, missing)), strict=True)
             if self.mode == "bm25":
-                order = sorted(rows, key=lambda r: (-lexical[r], -dense[r]))
+                words = dict(lexical)
+                order = sorted(dense, key=lambda r: (-words.get(r, 0.0), -dense[r], r))
             else:
-                order = self._fuse(rows, dense, lexical)
+                order = self._fuse(dense_ranked, lexical, dense)
         if self.reranker is not None:
             order = self._rerank(question, order[: max(k, self.rerank_depth)])
-        return [Hit(chunks[r], float(dense[r]), self.place(chunks[r])) for r in order[:k]]
+        chunks = self.index.chunks
+        hits = [Hit(chunks[r], dense[r], self.place(chunks[r])) for r in order[:k]]
+        self.index.prefetch(h.chunk for h in hits)
+        return hits
+
+    @staticmethod
+    def filter(
+        speakers: Sequence[str] | None,
+        documents: Sequence[str] | None,
+        during: tuple[float | None, float | None] | None = None,
+    ) -> Filter:
+        """The store's filter for the search's arguments (DOCUMENT: text no speaker said)."""
+        names = frozenset(s for s in speakers or () if s != DOCUMENT)
+        return Filter(
+            speakers=names if speakers else None,
+            unattributed=DOCUMENT in (speakers or ()),
+            documents=frozenset(documents) if documents else None,
+            start_s=during[0] if during else None,
+            end_s=during[1] if during else None,
+        )
 
     def place(self, chunk: Chunk) -> Place:
         """Where a chunk sits (document, time, page); worked out once per chunk."""
@@ -113,16 +139,16 @@ class Searcher:
         ranked = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
         return [candidates[i] for i in ranked]
 
-    def _fuse(self, rows: list[int], dense: np.ndarray, lexical: np.ndarray) -> list[int]:
+    def _fuse(self, dense: Ranked, lexical: Ranked, scores: dict[int, float]) -> list[int]:
         """Reciprocal rank fusion, the BM25 ranking's votes weighted by `bm25_weight`; a chunk
-        that shares no word with the query gets no BM25 vote."""
-        fused = dict.fromkeys(rows, 0.0)
-        for rank, r in enumerate(sorted(rows, key=lambda r: -dense[r]), start=1):
+        that shares no word with the query gets no BM25 vote. Ties: the better dense score,
+        then the earlier chunk."""
+        fused = dict.fromkeys(scores, 0.0)
+        for rank, (r, _) in enumerate(dense, start=1):
             fused[r] += 1.0 / (self.rrf_k + rank)
-        matched = [r for r in rows if lexical[r] > 0]
-        for rank, r in enumerate(sorted(matched, key=lambda r: -lexical[r]), start=1):
+        for rank, (r, _) in enumerate(lexical, start=1):
             fused[r] += self.bm25_weight / (self.rrf_k + rank)
-        return sorted(rows, key=lambda r: (-fused[r], -dense[r]))
+        return sorted(fused, key=lambda r: (-fused[r], -scores[r], r))
 
 
 class TranscriptRetriever(BaseRetriever):

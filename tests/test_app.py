@@ -365,7 +365,7 @@ def test_document_filter_offers_titles_and_tells_equal_titles_apart(
     twin = replace(assistant.index.sources[SOURCE], name="twin.md")
     doubled = assistant.with_settings()
     doubled.index = copy.copy(assistant.index)
-    doubled.index.sources = {**assistant.index.sources, "twin.md": twin}
+    doubled.index.sources = {**assistant.index.sources, "twin.md": twin}  # type: ignore[misc]
     labels = [label for label, _ in filters.document_choices(doubled)]
     assert labels[1:] == [f"{twin.label} ({SOURCE})", f"{twin.label} (twin.md)"]
     speakers = filters.speaker_choices(assistant)

@@ -105,7 +105,7 @@ def test_ask_json_prints_one_object_in_the_contract(
 def test_ask_json_questions_file_passes_ids_through(
     capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
 ) -> None:
-    questions = [
+    questions: list[dict[str, Any]] = [
         {"id": "q-a", "question": BILL},
         {"question": "What is the best recipe for chocolate cake?"},
         {"id": 7, "question": "What did Ichikawa say about Canada?"},
@@ -116,7 +116,7 @@ def test_ask_json_questions_file_passes_ids_through(
         capsys, "ask", "--json", "--questions", str(file), "--index", str(index_dir)
     )
     assert code == 0, err
-    records = [json.loads(line) for line in out.splitlines()]
+    records: list[dict[str, Any]] = [json.loads(line) for line in out.splitlines()]
     assert len(records) == 3
     assert [r["id"] for r in records] == ["q-a", None, 7]
     for record, question in zip(records, questions, strict=True):

@@ -56,17 +56,17 @@ def test_fusion_reorders_what_dense_alone_ranks(crafted_index: Index, embedder: 
     """Reciprocal rank fusion by hand: dense says 0 > 1 > 2; BM25 matches only 1 and 2, 1 first.
     Fused (k=60): 1 = 1/62 + 1/61, 2 = 1/63 + 1/62, 0 = 1/61, so 1 > 2 > 0."""
     searcher = Searcher(crafted_index, embedder, mode="hybrid", rrf_k=60)
-    dense = np.array([0.9, 0.5, 0.1], dtype=np.float32)
-    lexical = np.array([0.0, 3.0, 1.0], dtype=np.float32)
-    assert searcher._fuse([0, 1, 2], dense, lexical) == [1, 2, 0]
+    dense = [(0, 0.9), (1, 0.5), (2, 0.1)]
+    lexical = [(1, 3.0), (2, 1.0)]  # the store's BM25 ranking holds only matching chunks
+    assert searcher._fuse(dense, lexical, dict(dense)) == [1, 2, 0]
     # with no BM25 match at all, fusion is the dense order
-    assert searcher._fuse([0, 1, 2], dense, np.zeros(3, dtype=np.float32)) == [0, 1, 2]
+    assert searcher._fuse(dense, [], dict(dense)) == [0, 1, 2]
 
 
 @pytest.mark.slow
 def test_a_speaker_filter_applies_to_every_mode(crafted_index: Index, embedder: Embedder) -> None:
     for mode in ("dense", "bm25", "hybrid"):
-        searcher = Searcher(crafted_index, embedder, mode=mode)  # type: ignore[arg-type]
+        searcher = Searcher(crafted_index, embedder, mode=mode)
         hits = searcher.search("What happened with XR-7?", k=3, speakers=["Lars Olsen"])
         assert [h.chunk.speaker for h in hits] == ["Lars Olsen"]
 

@@ -12,6 +12,7 @@ import html
 import itertools
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pytest
@@ -234,7 +235,7 @@ def test_changes_are_refused_when_the_server_does_not_allow_them(
     assert list(Live(small)().index.sources) == ["standup.txt"]
 
     def visible(demo: gr.Blocks, elem_id: str) -> bool:
-        block = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id)
+        block: Any = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id)
         shown = True
         while block is not None:
             shown = shown and getattr(block, "visible", True) is not False

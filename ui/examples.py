@@ -14,14 +14,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from ingest import Index
+from ingest import Corpus
 
 WORD = re.compile(r"[^\W\d_]{4,}")  # letters only, at least four: short words rarely name a topic
 MOST = 4  # examples shown
 OWN_SHARE = 0.6  # a speaker's word: at least this share of its uses are theirs
 
 
-def example_questions(index: Index, most: int = MOST) -> list[str]:
+def example_questions(index: Corpus, most: int = MOST) -> list[str]:
     """Up to `most` questions about the index's speakers (about its topics, when it has fewer
     speakers than that)."""
     chunks = index.chunks

@@ -110,8 +110,9 @@ class Benchmark:
         if mode == "bm25":
             # The bm25 mode orders chunks that share no word with the query by dense score;
             # count how many of the top 10 got there that way.
-            lexical = self.assistant.index.lexical.scores(query.text)
-            metrics["bm25_zero@10"] = float(sum(lexical[self.row_of[c.id]] <= 0 for c in chunks))
+            store = self.assistant.index
+            sharing = {row for row, _ in store.lexical(query.text, len(store.chunks))}
+            metrics["bm25_zero@10"] = float(sum(self.row_of[c.id] not in sharing for c in chunks))
         return QueryResult(query.id, query.domain, first_relevant_rank(ranked, query), metrics)
 
     def speaker_narrowing(self, queries: Sequence[Query]) -> dict[str, Any]:

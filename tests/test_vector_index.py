@@ -1,0 +1,85 @@
+"""The chunk index: flat up to the threshold, HNSW above it; filters exact either way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from ingest import FaissStore, Filter, vector_index
+from ingest.index import Index
+from ingest.vector_index import THRESHOLD_ENV
+
+
+def unit_rows(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_the_index_is_flat_up_to_the_threshold_and_hnsw_above(monkeypatch: pytest.MonkeyPatch):
+    vectors = unit_rows(300)
+    assert vector_index.describe(vector_index.build(vectors, 32, limit=300))["kind"] == "flat"
+    hnsw = vector_index.build(vectors, 32, limit=299)
+    assert vector_index.describe(hnsw) == {
+        "kind": "hnsw",
+        "M": vector_index.HNSW_M,
+        "efConstruction": vector_index.EF_CONSTRUCTION,
+        "efSearch": vector_index.EF_SEARCH,
+        "exact": False,
+    }
+    monkeypatch.setenv(THRESHOLD_ENV, "not a number")
+    with pytest.raises(Exception, match="WEBINAR_RAG_ANN_THRESHOLD"):
+        vector_index.threshold()
+
+
+def test_hnsw_finds_the_exact_neighbours_and_filters_never_leak() -> None:
+    vectors, questions = unit_rows(3000), unit_rows(40, seed=1)
+    hnsw = vector_index.build(vectors, 32, limit=0)
+    exact = faiss.IndexFlatIP(32)
+    exact.add(vectors)
+    truth = exact.search(questions, 10)[1]
+    found = [vector_index.search(hnsw, q, 10, None)[1] for q in questions]
+    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
+    assert recall >= 0.9
+    rows = np.arange(0, 3000, 7)  # a small filter: scored exactly
+    for q in questions[:5]:
+        scores, ids = vector_index.search(hnsw, q, 10, rows)
+        assert set(ids) <= set(rows)
+        best = rows[np.argsort(-(vectors[rows] @ q), kind="stable")[:10]]
+        assert list(ids) == list(best)
+        assert np.allclose(scores, vectors[ids] @ q, atol=1e-5)
+    wide = np.arange(0, 3000, 2)  # wider than EXACT_SUBSET allows: through HNSW + IDSelector
+    old, vector_index.EXACT_SUBSET = vector_index.EXACT_SUBSET, 100
+    try:
+        _, ids = vector_index.search(hnsw, questions[0], 10, wide)
+    finally:
+        vector_index.EXACT_SUBSET = old
+    assert len(ids) == 10 and set(ids) <= set(wide)
+
+
+@pytest.mark.slow
+def test_a_store_over_hnsw_answers_with_exact_filters(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped index rebuilt above a threshold of 0 chunks: HNSW, recorded as such."""
+    monkeypatch.setenv(THRESHOLD_ENV, "0")
+    index = Index.load(index_dir)
+    rebuilt = Index.build(
+        index.manifest,
+        index.chunks,
+        list(index.sources.values()),
+        index.chunk_vectors.reconstruct_n(0, index.chunk_vectors.ntotal),
+        index.sentence_vectors.reconstruct_n(0, index.sentence_vectors.ntotal),
+        list(index.sentence_rows),
+    )
+    assert rebuilt.manifest.vector_index["kind"] == "hnsw"
+    store, flat = FaissStore(rebuilt), FaissStore(index)
+    vector = np.asarray(index.chunk_vectors.reconstruct(5), np.float32)
+    assert [r for r, _ in store.dense(vector, 5)] == [r for r, _ in flat.dense(vector, 5)]
+    speaker = Filter(speakers=frozenset({"Makiko Tsuda"}))
+    rows = [r for r, _ in store.dense(vector, 50, speaker)]
+    assert rows and all(store.chunks[r].speaker == "Makiko Tsuda" for r in rows)
+    assert np.allclose(store.similarity(vector, rows), flat.similarity(vector, rows), atol=1e-6)
