@@ -26,6 +26,7 @@ from typing import Any
 
 from bench.corpora import write_corpus
 from bench.forkcli import ForkCLI, Result
+from eval.paths import save_json
 from ingest import Index
 
 FILES, TURNS = 6, 30  # an ingest from A to B embeds about 250 chunks and sentences
@@ -178,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"crash": crashes.to_dict(), "together": asdict(pair)}
     print(json.dumps(result, indent=2))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        save_json(args.out, result)
     return 0 if not crashes.bad and pair.states_ok else 1
 
 

@@ -27,6 +27,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from eval.paths import print_json
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 ELITR_ZIP = DATA / "elitr-bench" / "elitr-bench-dev.zip"
@@ -129,10 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     previous = baseline["minilm_s"] + baseline["e5_s"]
     result["elitr_default_over_previous_embedding"] = round(new["wall_s"] / previous, 3)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print_json(result, args.out)
     return 0
 
 

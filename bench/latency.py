@@ -27,6 +27,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from eval.paths import print_json
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 OUT = ROOT / "bench" / "results" / "latency.json"
@@ -129,9 +131,7 @@ def main() -> None:
         "pipelines": rows,
         "product_parts": {name: stats(ms) for name, ms in parts.items()},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    print(json.dumps(result, indent=2))
+    print_json(result, args.out)
 
 
 if __name__ == "__main__":

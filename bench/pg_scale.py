@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from bench.scale import DIM, OUT, _plot, measure, synthetic
+from eval.paths import save_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,9 +164,9 @@ def main() -> None:
             server.cleanup()
     file = args.out / "scale.json"
     kept = [r for r in json.loads(file.read_text()) if r["store"] != rows[0]["store"]]
-    file.write_text(json.dumps(kept + rows, indent=2) + "\n", "utf-8")
+    save_json(file, kept + rows)
     _plot(kept + rows, args.out / "scale.png")
-    (args.out / "pg_store.json").write_text(json.dumps(product, indent=2) + "\n", "utf-8")
+    save_json(args.out / "pg_store.json", product)
 
 
 if __name__ == "__main__":

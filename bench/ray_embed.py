@@ -16,11 +16,12 @@ over Ray's for the same archive.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
 from pathlib import Path
+
+from eval.paths import print_json
 
 ROOT = Path(__file__).resolve().parent.parent
 QMSUM_VAL = ROOT.parent / "shared" / "data" / "qmsum" / "val"
@@ -101,9 +102,7 @@ def main() -> None:
         # the same archive embedded: how much sooner the Ray job is done
         "speedup_ray_to_single": round(single_s / ray_s, 2),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    print(json.dumps(result, indent=2))
+    print_json(result, args.out)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ in the same run. The tests assert the same behaviour at a smaller scale, never t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import tempfile
@@ -23,6 +22,7 @@ from bench import crash, load
 from bench.fault_server import MODEL_ALIAS, FaultServer
 from bench.forkcli import ForkCLI
 from bench.hostile import QUESTIONS, api_face, cli_face, python_face, ui_face
+from eval.paths import save_json, save_text
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = (1, 4, 16, 64)
@@ -123,11 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
         figures = measure(args, Path(tmp))
     figures["command"] = "python -m bench.reliability " + " ".join(argv or [])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
+    save_json(args.out.with_suffix(".json"), figures)
     from bench.report import markdown
 
-    args.out.write_text(markdown(figures), encoding="utf-8")
+    save_text(args.out, markdown(figures))
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
     return 0
 

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from eval.paths import save_json
+
 OUT = Path(__file__).resolve().parent / "results"
 DIM = 384
 
@@ -176,7 +178,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for r in rows:
         r["data"] = shape
-    (args.out / "scale.json").write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
+    save_json(args.out / "scale.json", rows)
     _plot(rows, args.out / "scale.png")
 
 

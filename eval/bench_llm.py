@@ -12,14 +12,13 @@ the baseline.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from eval.local_llm import ALIAS, local_llm
-from eval.paths import DEV_SET
+from eval.paths import DEV_SET, print_json
 from eval.runner import load_questions
 from retrieval import Assistant, LLMSettings
 
@@ -61,10 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "median_extractive_s": statistics.median(r["extractive_total_s"] for r in rows),
     }
     result["llm_over_extractive_latency"] = result["median_llm_s"] / result["median_extractive_s"]
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print_json(result, args.out)
     return 0
 
 

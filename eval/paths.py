@@ -30,14 +30,35 @@ def shown(path: Path | str) -> str:
     return Path(os.path.relpath(resolved, ROOT)).as_posix()
 
 
+def save_text(path: Path, text: str) -> None:
+    """Write a result file whole or not at all: a temporary file beside it, then one rename
+    (an interrupted run leaves the committed file as it was)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_json(path: Path, data: Any, indent: int = 2) -> None:
+    """`data` as JSON (NaN as null), written as `save_text` does."""
+    save_text(path, json.dumps(json_safe(data), indent=indent, ensure_ascii=False) + "\n")
+
+
+def print_json(data: Any, out: Path | None) -> None:
+    """A benchmark's figures: printed, and with `out` saved there (`save_json`)."""
+    print(json.dumps(json_safe(data), indent=2, ensure_ascii=False))
+    if out is not None:
+        save_json(out, data)
+
+
 def write_results(out: Path | None, stem: str, text: str, summary: dict[str, Any]) -> None:
     """Print a benchmark's report; with `out`, also write `<stem>.md` and `<stem>.json` (NaN
     as null) there, the files that are committed."""
     print(text)
     if out is None:
         return
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{stem}.md").write_text(text, encoding="utf-8")
-    (out / f"{stem}.json").write_text(
-        json.dumps(json_safe(summary), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    save_text(out / f"{stem}.md", text)
+    save_json(out / f"{stem}.json", summary, indent=1)

@@ -11,7 +11,6 @@ this module is the command (`webinar-rag eval` calls `main`), and writes the res
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -25,8 +24,8 @@ from typing import Any
 from eval import cv
 from eval.configurations import ABLATION_CHUNK_SIZES, Configuration, configurations
 from eval.local_llm import ALIAS, MODELS, local_llm
-from eval.metrics import Owners, Record, json_safe, summarise
-from eval.paths import DEV_SET, shown
+from eval.metrics import Owners, Record, summarise
+from eval.paths import DEV_SET, save_json, save_text, shown
 from eval.plots import latency_boxes, metric_bars
 from eval.report import report
 from eval.runner import Outcome, answer_all, load_questions, prepare, sweep
@@ -94,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = text[:at] + "\n" + "\n".join(cv.section(validated, settings, foreign)) + text[at:]
     print(text)
     if args.out:
-        (args.out / "report.md").write_text(text, encoding="utf-8")
+        save_text(args.out / "report.md", text)
         data = _metrics_json(args.questions, settings, manifest, plan, outcomes, results)
         data["sweep"] = sweep_rows
         if validated:
@@ -107,9 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
                 for name, r in validated.items()
             }
-        (args.out / "metrics.json").write_text(
-            json.dumps(json_safe(data), indent=2) + "\n", "utf-8"
-        )
+        save_json(args.out / "metrics.json", data)
     return 0
 
 

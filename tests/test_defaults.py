@@ -31,10 +31,16 @@ def project() -> dict[str, Any]:
 
 
 def requirements() -> list[str]:
+    """Every requirement, extras included; an extra that names the project's own other
+    extras (`webinar-rag[postgres,...]`) is not a dependency of its own."""
     spec = project()
     return [
-        *spec["dependencies"],
-        *(r for rs in spec["optional-dependencies"].values() for r in rs),
+        r
+        for r in [
+            *spec["dependencies"],
+            *(r for rs in spec["optional-dependencies"].values() for r in rs),
+        ]
+        if name_of(r) != spec["name"]
     ]
 
 

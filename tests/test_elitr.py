@@ -208,10 +208,20 @@ def test_the_command_on_two_tiny_meetings(tmp_path: Path, embedder: Embedder) ->
         "meeting_en_dev_902.txt": ("report", 0),
     }
     configs = summary["configurations"]
-    assert set(configs) == {"product (extractive)", "langchain baseline"}
+    assert set(configs) == {
+        "product (extractive)",
+        "product (extractive, dense only)",
+        "langchain baseline",
+    }
     product, baseline = configs["product (extractive)"], configs["langchain baseline"]
     assert set(product["targets"]) == {"false_refusal", "who_attribution", "answer_recall"}
-    assert "targets" not in baseline
+    assert (
+        "targets" not in baseline and "targets" not in configs["product (extractive, dense only)"]
+    )
+    # the fusion choice's evidence: default minus dense only, paired over the same questions
+    fusion = summary["fusion"]["context_recall"]
+    assert fusion["questions"] == 3 and fusion["low"] <= fusion["mean"] <= fusion["high"]
+    assert "## Retrieval: the default fusion against dense only" in (out / "elitr.md").read_text()
     assert baseline["all"]["false_refusal"] == 0.0  # it never refuses
     assert baseline["who_outcomes"] == {"document-level citation": 1}  # it knows no speakers
     assert set(product["by_type"]) == {"who", "howmany", "when"}

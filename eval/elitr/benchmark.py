@@ -19,11 +19,12 @@ from typing import Any
 from eval import elitr
 from eval.elitr.data import TYPES, Question, extract_transcripts, load_questions
 from eval.elitr.report import report
-from eval.elitr.runner import Row, answer_all, baseline_row, product_row
+from eval.elitr.runner import Row, answer_all, baseline_row, dense_row, product_row
 from eval.elitr.scoring import TARGETS, Scored, aggregate, met, score
 from eval.local_llm import ALIAS, MODELS, local_llm
 from eval.metrics import Record
 from eval.paths import ELITR_DEV, shown, write_results
+from eval.qmsum.metrics import paired_difference
 from ingest import DatasetError, IngestReport, WebinarRagError, ingest
 from retrieval import Assistant, Backend, Settings
 
@@ -49,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise DatasetError(f"{ingested.failed[0].name}: {ingested.failed[0].error}")
             assistant = Assistant.load(settings)
             rows: list[Row] = [product_row(assistant, b) for b in backends]
+            if "extractive" in backends:
+                rows.append(dense_row(assistant))
             baseline, baseline_s = baseline_row(assistant, [f.name for f in files])
             answers = answer_all([*rows, baseline], questions)
     except WebinarRagError as exc:
@@ -76,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | _scores(questions, answers[row.name], row.product, settings.refusal_threshold)
             for row in [*rows, baseline]
         },
+        "fusion": _fusion(questions, answers, rows),
         "runtime_s": {
             "ingest": round(ingested.seconds, 1),
             "baseline_stores": round(baseline_s, 1),
@@ -134,6 +138,36 @@ def _scores(
                 "refused_median": statistics.median(refused) if refused else float("nan"),
                 "answered_median": statistics.median(answered) if answered else float("nan"),
             }
+    return out
+
+
+def _fusion(
+    questions: Sequence[Question], answers: dict[str, list[Record]], rows: Sequence[Row]
+) -> dict[str, Any]:
+    """The default retrieval against dense only, paired over the same questions: context
+    recall and answer recall, mean difference with a 95% bootstrap interval."""
+    names = [r.name for r in rows]
+    if "product (extractive)" not in names or "product (extractive, dense only)" not in names:
+        return {}
+    pairs = [
+        (score(q, a), score(q, b))
+        for q, a, b in zip(
+            questions,
+            answers["product (extractive)"],
+            answers["product (extractive, dense only)"],
+            strict=True,
+        )
+    ]
+    out: dict[str, Any] = {}
+    for metric in ("context_recall", "answer_recall"):
+        kept = [
+            (getattr(a, metric), getattr(b, metric))
+            for a, b in pairs
+            if getattr(a, metric) is not None and getattr(b, metric) is not None
+        ]
+        out[metric] = paired_difference([a for a, _ in kept], [b for _, b in kept]) | {
+            "questions": len(kept)
+        }
     return out
 
 

@@ -201,6 +201,21 @@ def report(summary: dict[str, Any]) -> str:
         rows = [(n, c["by_type"][t]) for n, c in configs.items() if t in c["by_type"]]
         if rows:
             lines += [f"### {t}", "", *_table("configuration", rows), ""]
+    fusion = summary.get("fusion") or {}
+    if fusion:
+        lines += [
+            "## Retrieval: the default fusion against dense only",
+            "",
+            "Paired over the same questions (default minus dense only; mean, 95% bootstrap "
+            "interval over questions, 10,000 resamples):",
+            "",
+            *(
+                f"- {metric.replace('_', ' ')}: {d['mean']:+.3f} [{d['low']:+.3f}, "
+                f"{d['high']:+.3f}] over {d['questions']} questions"
+                for metric, d in fusion.items()
+            ),
+            "",
+        ]
     lines += ["## By answer position", ""]
     lines += [
         "B, M, E: the answer lies in the first, middle or last third of the meeting; S: in "

@@ -50,6 +50,18 @@ def product_row(assistant: Assistant, backend: Backend) -> Row:
     )
 
 
+def dense_row(assistant: Assistant) -> Row:
+    """The extractive product with dense retrieval only: the evidence for the fusion choice."""
+    row = product_row(assistant.with_settings(retrieval_mode="dense"), "extractive")
+    return Row(
+        "product (extractive, dense only)",
+        "the same, with `retrieval_mode='dense'` (no BM25 in the fusion): the comparison that "
+        "decides the retrieval default across corpora",
+        row.ask,
+        product=False,
+    )
+
+
 def baseline_row(assistant: Assistant, meetings: Sequence[str]) -> tuple[Row, float]:
     """The baseline, one store per meeting, and the seconds its stores took to build."""
     began = time.perf_counter()
