@@ -38,7 +38,7 @@ from retrieval.retriever import Searcher, TranscriptRetriever
 from retrieval.settings import Backend, Settings
 from retrieval.speakers import SpeakerDirectory
 from retrieval.types import DOCUMENT, Answer, Hit
-from retrieval.verify import CitationVerifier
+from retrieval.verify import CitationVerifier, with_quotes
 
 T = TypeVar("T")
 log = logging.getLogger("webinar_rag.retrieval")
@@ -236,9 +236,10 @@ class Assistant:
 
     def _llm_answer(self, extractive: Answer, reply: Reply, query: Query) -> Answer:
         """The LLM's answer if its citations verify and it answers the question as well as
-        the quotes do; else the extractive one, with a notice. The LLM never makes an answer
-        worse: claims off the question or repeated are dropped, and an answer whose evidence
-        scores under the quotes' keeps the quotes."""
+        the quotes do, followed by the quotes; else the extractive one, with a notice. The LLM
+        never makes an answer worse: claims off the question or repeated are dropped, an answer
+        whose evidence scores under the quotes' keeps the quotes alone, and one that stands
+        still carries the quotes (small models paraphrase facts away)."""
         if reply.error or reply.text is None:
             return replace(
                 extractive,
@@ -281,10 +282,13 @@ class Assistant:
                 f"{len(verified.removed)} claim(s) of the LLM were removed: no passage "
                 "of the transcripts supports them."
             )
+        text, citations = with_quotes(
+            verified.text, verified.citations, extractive.text, extractive.citations
+        )
         return replace(
             extractive,
-            text=verified.text,
-            citations=verified.citations,
+            text=text,
+            citations=citations,
             backend=f"llm:{self.settings.llm.model}",
             notice=notice,
             removed_claims=verified.removed,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,6 +26,9 @@ _MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n't\b", re.I)
+# The model has begun to repeat its own input (our prompt's passage tags, "Question:"): the
+# reply ends there.
+_PROMPT_ECHO = re.compile(r"</?passage\b|^\s*(?:Question|Passages)\s*:", re.IGNORECASE | re.M)
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 
 
@@ -131,7 +134,8 @@ def split_claims(reply: str) -> list[tuple[str, list[int]]]:
 
     Markers that open a sentence ("... penalties. [1] It also ...") belong to the one before.
     """
-    reply = normalise(reply)
+    echo = _PROMPT_ECHO.search(reply)
+    reply = normalise(reply[: echo.start()] if echo else reply)
     pieces = [reply[s.start_char : s.end_char] for s in split_sentences(reply, 0, len(reply))]
     claims: list[tuple[str, list[int]]] = []
     for piece in pieces:
@@ -186,3 +190,30 @@ def _negated(text: str) -> bool:
 
 def _numbers(text: str) -> list[int]:
     return [int(n) for group in _MARKERS.findall(text) for n in re.split(r"[,;]", group)]
+
+
+def with_quotes(
+    text: str,
+    citations: Sequence[Citation],
+    quotes: str,
+    quoted: Sequence[Citation],
+) -> tuple[str, tuple[Citation, ...]]:
+    """The LLM's verified claims, then the offline answer's quotes, numbered after the claims'
+    citations (a quote of a sentence the claims already cite keeps that number). The LLM's
+    answer then holds everything the quotes hold: it can add to them, never lose them."""
+    cited = {(c.source, c.start_char, c.end_char): c.n for c in citations}
+    number: dict[int, int] = {}
+    added: list[Citation] = []
+    for c in quoted:
+        key = (c.source, c.start_char, c.end_char)
+        if key not in cited:
+            cited[key] = len(citations) + len(added) + 1
+            added.append(replace(c, n=cited[key]))
+        number[c.n] = cited[key]
+    renumbered = _MARKERS.sub(
+        lambda m: (
+            "[" + ", ".join(str(number.get(int(n), int(n))) for n in _numbers(m.group(0))) + "]"
+        ),
+        quotes,
+    )
+    return f"{text}\n\nIn the transcripts' words: {renumbered}", (*citations, *added)

@@ -1,0 +1,41 @@
+"""How an LLM's reply becomes claims, and how a standing LLM answer keeps the offline quotes."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.types import Citation
+from retrieval.verify import split_claims, with_quotes
+
+
+def cite(n: int, start: int, quote: str, speaker: str = "A. Speaker") -> Citation:
+    return Citation(n, speaker, None, quote, f"c{start}", "talk.md", start, start + len(quote))
+
+
+def test_a_reply_that_starts_repeating_the_prompt_ends_there() -> None:
+    reply = (
+        "The office runs the sandbox. [1] It reports every year. [2] </passage> "
+        "Question: Which initiatives does she follow? [1]"
+    )
+    assert [text for text, _ in split_claims(reply)] == [
+        "The office runs the sandbox.",
+        "It reports every year.",
+    ]
+    echoed = 'The office runs the sandbox. [1]\nPassages:\n<passage n="1">more</passage>'
+    assert [text for text, _ in split_claims(echoed)] == ["The office runs the sandbox."]
+
+
+def test_the_quotes_follow_the_claims_renumbered_and_shared_sentences_keep_their_number() -> None:
+    claims = (cite(1, 100, "The office runs the sandbox."),)
+    quotes = (cite(1, 0, "Fines reach 7%."), cite(2, 100, "The office runs the sandbox."))
+    text, citations = with_quotes(
+        "It is run by the office. [1]", claims, "Fines reach 7%. [1] The office runs [2]", quotes
+    )
+    assert text == (
+        "It is run by the office. [1]\n\n"
+        "In the transcripts' words: Fines reach 7%. [2] The office runs [1]"
+    )
+    assert [(c.n, c.start_char) for c in citations] == [(1, 100), (2, 0)]
+    # every marker in the text names a citation, and every citation is named
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    assert markers == {c.n for c in citations}
