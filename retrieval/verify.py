@@ -26,9 +26,10 @@ _MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\w'’-]*")
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|without|cannot)\b|n't\b", re.I)
-# The model has begun to repeat its own input (our prompt's passage tags, "Question:"): the
-# reply ends there.
-_PROMPT_ECHO = re.compile(r"</?passage\b|^\s*(?:Question|Passages)\s*:", re.IGNORECASE | re.M)
+# The prompt's own markup echoed in a reply (small models write their answer as passages, and
+# repeat "Question: ..."): the tags and those lines are not claims; the rest is verified as usual.
+_PROMPT_TAG = re.compile(r"</?passage\b[^>]*>", re.IGNORECASE)
+_PROMPT_LINE = re.compile(r"^[ \t]*(?:Question|Passages)[ \t]*:.*$", re.IGNORECASE | re.M)
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 
 
@@ -134,8 +135,7 @@ def split_claims(reply: str) -> list[tuple[str, list[int]]]:
 
     Markers that open a sentence ("... penalties. [1] It also ...") belong to the one before.
     """
-    echo = _PROMPT_ECHO.search(reply)
-    reply = normalise(reply[: echo.start()] if echo else reply)
+    reply = normalise(_PROMPT_LINE.sub("", _PROMPT_TAG.sub("\n", reply)))
     pieces = [reply[s.start_char : s.end_char] for s in split_sentences(reply, 0, len(reply))]
     claims: list[tuple[str, list[int]]] = []
     for piece in pieces:

@@ -12,7 +12,7 @@ def cite(n: int, start: int, quote: str, speaker: str = "A. Speaker") -> Citatio
     return Citation(n, speaker, None, quote, f"c{start}", "talk.md", start, start + len(quote))
 
 
-def test_a_reply_that_starts_repeating_the_prompt_ends_there() -> None:
+def test_the_prompts_markup_echoed_in_a_reply_is_not_a_claim() -> None:
     reply = (
         "The office runs the sandbox. [1] It reports every year. [2] </passage> "
         "Question: Which initiatives does she follow? [1]"
@@ -21,8 +21,15 @@ def test_a_reply_that_starts_repeating_the_prompt_ends_there() -> None:
         "The office runs the sandbox.",
         "It reports every year.",
     ]
-    echoed = 'The office runs the sandbox. [1]\nPassages:\n<passage n="1">more</passage>'
-    assert [text for text, _ in split_claims(echoed)] == ["The office runs the sandbox."]
+    # a reply written as passages: the tags go, the sentences inside are claims to verify
+    echoed = (
+        'Passages:\n<passage n="4" speaker="A. Speaker">\nThe bill sets out principles.\n'
+        "</passage>\n\nQuestion: What does the bill do?\nIt has no penalties. [4]"
+    )
+    assert [text for text, _ in split_claims(echoed)] == [
+        "The bill sets out principles.",
+        "It has no penalties.",
+    ]
 
 
 def test_the_quotes_follow_the_claims_renumbered_and_shared_sentences_keep_their_number() -> None:
