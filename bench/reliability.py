@@ -10,6 +10,7 @@ in the same run. The tests assert the same behaviour at a smaller scale, never t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import tempfile
@@ -112,6 +113,12 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return out
 
 
+def without_folder(figures: dict[str, Any], folder: str) -> dict[str, Any]:
+    """The figures with the run's temporary folder written as `…` (committed files carry no
+    machine paths)."""
+    return dict(json.loads(json.dumps(figures).replace(folder, "…")))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.reliability", description=__doc__)
     parser.add_argument("--trials", type=int, default=50, help="kill -9 trials")
@@ -121,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reliability.md")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
-        figures = measure(args, Path(tmp))
+        figures = without_folder(measure(args, Path(tmp)), tmp)
     figures["command"] = "python -m bench.reliability " + " ".join(argv or [])
     save_json(args.out.with_suffix(".json"), figures)
     from bench.report import markdown

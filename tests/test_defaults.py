@@ -96,3 +96,19 @@ def test_serving_binds_loopback_and_never_shares(
     app.launch(app.build_app(assistant), host, port)
     assert seen["server_name"] == "127.0.0.1" and seen["share"] is False
     assert seen["max_file_size"] == 20_000_000  # ingest's limit for one transcript
+
+
+MACHINE_PATH = re.compile(r"(?<![\w.])/(?:tmp|root|home|work|usr|opt|var)/[\w.-]")
+
+
+def test_committed_results_name_no_machine_paths() -> None:
+    """Results and docs are read on other machines: paths in them are relative to the
+    repository (`../shared/data/...`), never this machine's folders."""
+    found = []
+    for folder in ("docs", "eval/results", "bench/results"):
+        for file in sorted((ROOT / folder).rglob("*")):
+            if file.suffix in (".md", ".json"):
+                for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+                    if MACHINE_PATH.search(line):
+                        found.append(f"{file.relative_to(ROOT)}:{n}: {line.strip()[:120]}")
+    assert not found, found
