@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from retrieval.types import Citation
 from retrieval.verify import split_claims, with_quotes
 
@@ -12,24 +14,23 @@ def cite(n: int, start: int, quote: str, speaker: str = "A. Speaker") -> Citatio
     return Citation(n, speaker, None, quote, f"c{start}", "talk.md", start, start + len(quote))
 
 
-def test_the_prompts_markup_echoed_in_a_reply_is_not_a_claim() -> None:
-    reply = (
-        "The office runs the sandbox. [1] It reports every year. [2] </passage> "
-        "Question: Which initiatives does she follow? [1]"
-    )
-    assert [text for text, _ in split_claims(reply)] == [
-        "The office runs the sandbox.",
-        "It reports every year.",
-    ]
-    # a reply written as passages: the tags go, the sentences inside are claims to verify
-    echoed = (
-        'Passages:\n<passage n="4" speaker="A. Speaker">\nThe bill sets out principles.\n'
-        "</passage>\n\nQuestion: What does the bill do?\nIt has no penalties. [4]"
-    )
-    assert [text for text, _ in split_claims(echoed)] == [
-        "The bill sets out principles.",
-        "It has no penalties.",
-    ]
+@pytest.mark.parametrize(
+    ("reply", "claims"),
+    [
+        (  # the question echoed after a closing tag
+            "The office runs the sandbox. [1] It reports every year. [2] </passage> "
+            "Question: Which initiatives does she follow? [1]",
+            ["The office runs the sandbox.", "It reports every year."],
+        ),
+        (  # a reply written as passages: the tags go, the sentences inside are to verify
+            'Passages:\n<passage n="4" speaker="A. Speaker">\nThe bill sets out principles.\n'
+            "</passage>\n\nQuestion: What does the bill do?\nIt has no penalties. [4]",
+            ["The bill sets out principles.", "It has no penalties."],
+        ),
+    ],
+)
+def test_the_prompts_markup_echoed_in_a_reply_is_not_a_claim(reply: str, claims: list[str]) -> None:
+    assert [text for text, _ in split_claims(reply)] == claims
 
 
 def test_the_quotes_follow_the_claims_renumbered_and_shared_sentences_keep_their_number() -> None:
