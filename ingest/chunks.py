@@ -48,7 +48,7 @@ _ABBREVIATIONS = {
 _MARKUP = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+|[-*+][ \t]+)|\*\*|(?<!\w)[*_]|[*_](?!\w)")
 _SPACE = re.compile(r"\s+")
 # A request is a question without a question mark: "(To Ms. X) Please share your views on ...".
-# A paragraph addressed to someone ("(To Dr. Tsuda) ..."): a question and its premises.
+# A paragraph addressed to someone ("(To Dr. X) ..."): a question and its premises.
 _ADDRESSED = re.compile(r"\(\s*to\s+[^)]{1,60}\)", re.IGNORECASE)
 _REQUEST = re.compile(r"(?:\([^)]*\)\s*)?(?:please|could you|would you|can you)\b", re.I)
 

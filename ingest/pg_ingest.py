@@ -20,13 +20,13 @@ from ingest import pg_schema
 from ingest.chunks import Chunk
 from ingest.corpus import find_transcripts
 from ingest.embedder import Embedder, load_embedder, model_name
-from ingest.errors import IndexBusy, TranscriptFormatError
+from ingest.errors import IndexBusy
 from ingest.index import FORMAT_VERSION, Index, Manifest, Source
 from ingest.pg_store import PgStore, connect
 from ingest.pg_write import write_parts
-from ingest.pipeline import _done, _plan, _read, chunker_record
+from ingest.pipeline import _done, chunker_record, nothing_read, read_plan
 from ingest.removal import check_removal, set_aside
-from ingest.report import FileReport, IngestReport, Stages, summarise
+from ingest.report import IngestReport, Stages, summarise
 from ingest.settings import IngestSettings
 from ingest.vectors import DocumentVectors, embed_documents
 
@@ -62,17 +62,12 @@ def ingest_database(
         existing = None if rebuild else _compatible(url, model, chunker, settings)
         if existing is not None:
             existing.close()  # its rows are in memory; this transaction writes
-        plan = _plan(files, existing, format, settings.max_file_mb)
-        plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
-        documents = _read(plan)
+        plan, documents = read_plan(files, skipped, existing, format, settings.max_file_mb)
         clock.lap("read")
         if not documents and existing is not None and set(plan.keep) == set(existing.sources):
             return summarise(settings, plan.reports, existing, began, stages=clock.times)
         if not documents and not plan.keep:
-            raise TranscriptFormatError(
-                "No transcript could be read: "
-                + "; ".join(f"{r.name}: {r.error}" for r in plan.reports if r.error)
-            )
+            raise nothing_read(plan)
         embedder = embedder or load_embedder(settings.model_path)
         clock.lap("model")
         new = embed_documents(embedder, documents, settings)

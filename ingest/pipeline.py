@@ -74,20 +74,12 @@ def ingest(
     with IndexLock(settings.index_dir, wait=wait):
         folder.recover(settings.index_dir)
         existing, damage = (None, None) if rebuild else _compatible(settings, model, chunker)
-        plan = _plan(files, existing, format, settings.max_file_mb)
-        plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
-        documents = _read(plan)
+        plan, documents = read_plan(files, skipped, existing, format, settings.max_file_mb)
         clock.lap("read")
         if not documents and existing is not None and set(plan.keep) == set(existing.sources):
             return summarise(settings, plan.reports, existing, began, stages=clock.times)
         if not documents and not plan.keep:
-            failed = [r for r in plan.reports if r.error]
-            raise TranscriptFormatError(
-                failed[0].error
-                if len(failed) == 1
-                else "No transcript could be read: "
-                + "; ".join(f"{r.name}: {r.error}" for r in failed)
-            )
+            raise nothing_read(plan)
         embedder = embedder or load_embedder(settings.model_path)
         clock.lap("model")
         new = embed_documents(embedder, documents, settings, progress=progress)
@@ -135,6 +127,30 @@ def _compatible(
         return Index.load(settings.index_dir), None
     except IndexFolderError as exc:
         return None, str(exc).split(" Run `", 1)[0]  # damaged: rebuilt from the files
+
+
+def read_plan(
+    files: Sequence[Path],
+    skipped: Sequence[tuple[Path, str]],
+    existing: Corpus | None,
+    format: str | None,
+    max_mb: float,
+) -> tuple[_Plan, list[Source]]:
+    """The plan for these files against what is indexed (files `find_transcripts` skipped are
+    reported as failed), and the new and changed documents read; for every store's ingest."""
+    plan = _plan(files, existing, format, max_mb)
+    plan.reports += [FileReport(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
+    return plan, _read(plan)
+
+
+def nothing_read(plan: _Plan) -> TranscriptFormatError:
+    """The error when no file of an ingest could be read: the one failure, or all of them."""
+    failed = [r for r in plan.reports if r.error]
+    return TranscriptFormatError(
+        (failed[0].error or "")
+        if len(failed) == 1
+        else "No transcript could be read: " + "; ".join(f"{r.name}: {r.error}" for r in failed)
+    )
 
 
 def _plan(

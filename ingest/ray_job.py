@@ -192,7 +192,7 @@ def read_sources(paths: Sequence[Path], max_file_mb: float = MAX_FILE_MB) -> lis
     """The transcripts under `paths`, read as ingest reads them (a file that fails or is too
     big is left out: `ingest` reports it)."""
     from ingest.corpus import find_transcripts
-    from ingest.pipeline import _plan, _read
+    from ingest.pipeline import read_plan
 
     files, _ = find_transcripts(paths)
-    return _read(_plan(files, None, None, max_file_mb))
+    return read_plan(files, (), None, None, max_file_mb)[1]
