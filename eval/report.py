@@ -21,8 +21,7 @@ from eval.metrics import (
     speakers_match,
 )
 from eval.runner import Outcome
-from ingest import normalise
-from retrieval import Settings
+from webinar_rag.core import Settings, normalise
 
 # (key, column) of the summary table at the top of the report
 SUMMARY = (
@@ -116,7 +115,7 @@ def report(
         lines += [
             "",
             f"Best by Youden's J (refusal accuracy - false refusal): "
-            f"{best_threshold(sweep_rows):.2f} (configured: {settings.refusal_threshold}).",
+            f"{best_threshold(sweep_rows):.2f} (configured: {settings.query.refusal_threshold}).",
         ]
     for outcome in outcomes:
         fails = failures(outcome.pairs)

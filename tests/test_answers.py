@@ -4,12 +4,12 @@ context, answers grouped by speaker. Real model and index (the shipped corpus)."
 from __future__ import annotations
 
 import pytest
-
-from ingest import load_embedder
-from retrieval import Assistant, Request
 from retrieval.expect import expect
-from retrieval.names import romanised_words, sounds_like
 from retrieval.quotes import Scored
+
+from webinar_rag.models import load_embedder
+from retrieval import Assistant, Request
+from retrieval.names import romanised_words, sounds_like
 
 pytestmark = pytest.mark.slow
 
@@ -126,8 +126,9 @@ def test_a_name_said_often_is_a_topic_not_a_speaker_filter(
 ) -> None:
     from pathlib import Path
 
-    from ingest import IngestSettings, ingest
-    from retrieval import Settings
+    from ingest import ingest
+    from webinar_rag.core import IngestSettings
+    from webinar_rag.core import Settings
 
     folder = Path(str(tmp_path)) / "c"
     folder.mkdir()

@@ -16,23 +16,25 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import cli
 import gradio as gr
 import pytest
-from conftest import ANSWER_KEYS, ROOT, SOURCE
 from gradio_client import Client
-from llm_server import CUT_TEXT, MODEL_ALIAS, FaultServer
-
-import app
-import cli
-from eval.local_llm import free_port
-from ingest import Chunk, Source, WebinarRagError, parse_transcript
-from retrieval import DOCUMENT, REFUSAL, Answer, Assistant, Citation, Hit
-from retrieval.settings import LLMSettings
-from retrieval.types import Place
+from webinar_rag.core import LLMSettings
+from webinar_rag.core import Place
 from ui import filters, layout, render
 from ui.chat import Chat
 from ui.examples import example_questions
 from ui.search import Search, hits_html
+
+import app
+from eval.local_llm import free_port
+from ingest import parse_transcript
+from webinar_rag.core import Chunk, Source, WebinarRagError
+from retrieval import Assistant, REFUSAL
+from webinar_rag.core import Answer, Citation, DOCUMENT, Hit
+from tests.support.llm_server import CUT_TEXT, MODEL_ALIAS, FaultServer
+from tests.support.seed import ANSWER_KEYS, ROOT, SOURCE
 
 BILL = "What does Japan's AI bill enforce?"
 OFF_TOPIC = "What is the recipe for tiramisu?"

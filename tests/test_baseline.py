@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from webinar_rag.models import minilm_path
 
 from eval.baseline import BaselineSettings, LangChainBaseline
 from eval.metrics import summarise
-from ingest.embedder import minilm_path
 from retrieval import Assistant
 
 pytestmark = pytest.mark.slow

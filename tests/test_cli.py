@@ -10,12 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-from conftest import ANSWER_KEYS, ROOT, SOURCE, read_corpus, snapshot
-from llm_server import LLM_ENV_VARS
-
 import cli
-from ingest import Embedder, Index
+import pytest
+
+from webinar_rag.models import Embedder
+from webinar_rag.store import Index
+from tests.support.llm_server import LLM_ENV_VARS
+from tests.support.seed import ANSWER_KEYS, ROOT, SOURCE, read_corpus, snapshot
 
 pytestmark = pytest.mark.slow
 

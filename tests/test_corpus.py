@@ -11,24 +11,20 @@ import sys
 import time
 from pathlib import Path
 
+import cli
 import numpy as np
 import pytest
-from conftest import ROOT
+from ingest.lock import IndexLock
+from webinar_rag.store import lock_path
 
-import cli
-from ingest import (
-    CorpusNotFound,
-    Embedder,
-    Index,
-    IndexBusy,
-    IngestSettings,
-    UnknownDocument,
-    ingest,
-    remove_documents,
-)
-from ingest.identities import identities
-from ingest.lock import IndexLock, lock_path
-from retrieval import Assistant, Settings
+from ingest import ingest, remove_documents
+from webinar_rag.core import CorpusNotFound, IndexBusy, IngestSettings, UnknownDocument
+from webinar_rag.models import Embedder
+from webinar_rag.store import Index
+from ingest import identities
+from retrieval import Assistant
+from webinar_rag.core import Settings
+from tests.support.seed import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from webinar_rag.store import lock_path
 
-from bench.crash import Scene, crash_trials, leftovers, scene, together
-from bench.forkcli import ForkCLI
-from ingest.lock import lock_path
+from tests.support.crash import Scene, crash_trials, leftovers, scene, together
+from tests.support.forkcli import ForkCLI
 
 pytestmark = pytest.mark.slow
 FILES, TURNS = 4, 12  # an incremental ingest from one corpus to the other: a few seconds

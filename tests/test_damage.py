@@ -11,16 +11,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cli
 import faiss
 import pytest
-from conftest import CORPUS_FILE, ROOT, snapshot
+from webinar_rag.models import Embedder
+from webinar_rag.store import FILES
 
-import cli
-from ingest import Index, IndexCorrupt, IngestSettings, ingest
+from ingest import ingest
+from webinar_rag.core import IndexCorrupt, IngestSettings
+from webinar_rag.store import Index
 from ingest import folder as index_folder
-from ingest.embedder import Embedder
-from ingest.index import FILES
-from retrieval import Assistant, Settings
+from retrieval import Assistant
+from webinar_rag.core import Settings
+from tests.support.seed import CORPUS_FILE, ROOT, snapshot
 
 pytestmark = pytest.mark.slow
 BILL = "What does Japan's AI bill enforce?"

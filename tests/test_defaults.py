@@ -10,10 +10,10 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from conftest import ROOT
 
 import app
 from retrieval import Assistant
+from tests.support.seed import ROOT
 
 LOCK = ROOT / "requirements.lock"
 SOURCES = ("ingest", "retrieval", "ui", "cli", "eval", "bench", "app.py")

@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from conftest import QUESTIONS_FILE
+from webinar_rag.core import normalise
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from ingest.chunks import normalise
-from retrieval import REFUSAL, Answer, Assistant
+from retrieval import Assistant, REFUSAL
+from webinar_rag.core import Answer
+from tests.support.seed import QUESTIONS_FILE
 
 pytestmark = pytest.mark.slow
 

@@ -7,15 +7,15 @@ import math
 from pathlib import Path
 from typing import Any
 
-import pytest
-from conftest import QUESTIONS_FILE
-from llm_server import LLM_ENV_VARS
-
 import cli
+import pytest
+
 from eval.configurations import NO_RERANKER, configurations
 from eval.metrics import SHARES
 from eval.paths import ROOT, shown
-from retrieval import Settings
+from webinar_rag.core import Settings
+from tests.support.llm_server import LLM_ENV_VARS
+from tests.support.seed import QUESTIONS_FILE
 
 ABLATION = {
     "hybrid (default)",

@@ -12,20 +12,23 @@ import logging
 import os
 from pathlib import Path
 
-import pytest
-from conftest import ROOT
-from gradio_client import Client
-from llm_server import MODEL_ALIAS, FaultServer
-
 import cli
-from bench.hostile import QUESTIONS, Case, api_face, cli_face, python_face, ui_face
-from ingest import Embedder, IngestSettings, ingest
-from retrieval import Assistant, Settings
-from retrieval.settings import LLMSettings
+import pytest
+from gradio_client import Client
+from webinar_rag.core import LLMSettings
 from ui.chat import Chat
 from ui.corpus import documents_html
 from ui.layout import index_views
 from ui.search import Search
+
+from ingest import ingest
+from webinar_rag.core import IngestSettings
+from webinar_rag.models import Embedder
+from retrieval import Assistant
+from webinar_rag.core import Settings
+from tests.support.hostile import QUESTIONS, Case, api_face, cli_face, python_face, ui_face
+from tests.support.llm_server import MODEL_ALIAS, FaultServer
+from tests.support.seed import ROOT
 
 pytestmark = pytest.mark.slow
 IDS = [c.name for c in QUESTIONS]

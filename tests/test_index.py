@@ -15,23 +15,14 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
-from conftest import CORPUS_FILE, SOURCE, read_corpus, snapshot
+from webinar_rag.models import Embedder
+from webinar_rag.store import FILES
+from webinar_rag.core import ChunkerSettings
 
-from ingest import (
-    Index,
-    IndexCorrupt,
-    IndexMismatch,
-    IndexNotFound,
-    IndexWriteError,
-    IngestReport,
-    IngestSettings,
-    chunk_turns,
-    ingest,
-    parse_transcript,
-)
-from ingest.embedder import Embedder
-from ingest.index import FILES
-from ingest.settings import ChunkerSettings
+from ingest import IngestSummary, chunk_turns, ingest, parse_transcript
+from webinar_rag.core import IndexCorrupt, IndexMismatch, IndexNotFound, IndexWriteError, IngestSettings
+from webinar_rag.store import Index
+from tests.support.seed import CORPUS_FILE, SOURCE, read_corpus, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +34,7 @@ def leftovers(parent: Path, keep: str) -> list[str]:
 
 
 def test_built_index_loads_back_with_the_same_chunks(
-    built_index: tuple[Path, IngestReport], embedder: Embedder
+    built_index: tuple[Path, IngestSummary], embedder: Embedder
 ) -> None:
     index_dir, report = built_index
     assert not report.up_to_date

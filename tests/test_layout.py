@@ -10,11 +10,11 @@ import ast
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+import ui
 
 import ingest
 import retrieval
-import ui
+from tests.support.seed import ROOT
 
 PACKAGES = ("ingest", "retrieval", "eval", "ui", "cli")  # folders
 SCRIPTS = ("app",)  # single-file modules at the root
@@ -184,7 +184,7 @@ def test_public_api_is_exported() -> None:
     assert {
         "ingest",
         "IngestSettings",
-        "IngestReport",
+        "IngestSummary",
         "Index",
         "Manifest",
         "Turn",

@@ -16,14 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-import pytest
-from conftest import SOURCE, read_corpus
-from llm_server import CUT_TEXT, FAULT_MODES, LLM_ENV_VARS, MODEL_ALIAS, FaultServer
-
 import cli
-from ingest import IngestSettings, ingest
-from ingest.embedder import Embedder
-from retrieval import Answer, Assistant, Backend, Hit, LLMSettings, Request, Settings
+import pytest
+from webinar_rag.models import Embedder
+
+from ingest import ingest
+from webinar_rag.core import IngestSettings
+from retrieval import Assistant, Request
+from webinar_rag.core import Answer, Backend, Hit, LLMSettings, Settings
+from tests.support.llm_server import CUT_TEXT, FAULT_MODES, LLM_ENV_VARS, MODEL_ALIAS, FaultServer
+from tests.support.seed import SOURCE, read_corpus
 
 BILL = "What does Japan's AI bill enforce?"
 CAKE = "What is the best recipe for chocolate cake?"

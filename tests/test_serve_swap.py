@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from bench.corpora import write_corpus
-from bench.forkcli import ForkCLI, Result
-from bench.load import plain
-from bench.load import served as serving
-from ingest import Embedder, ingest
-from retrieval import Assistant, Settings
+from ingest import ingest
+from webinar_rag.models import Embedder
+from retrieval import Assistant
+from webinar_rag.core import Settings
+from tests.support.corpora import write_corpus
+from tests.support.forkcli import ForkCLI, Result
+from tests.support.load import plain
+from tests.support.load import served as serving
 
 pytestmark = pytest.mark.slow
 QUESTION = "What does the lighthouse repaint cost?"

@@ -9,27 +9,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS_FILE, QUESTIONS_FILE, SOURCE
-from test_corpus import LOG, VTT, corpus
-
-from ingest import (
-    CorpusNotFound,
-    Embedder,
-    FaissStore,
-    Filter,
-    IndexBusy,
-    IngestSettings,
-    Store,
-    ingest,
-    remove_documents,
-)
-from ingest.index import Index
-from ingest.pg_ingest import connect, load_index, lock
+from webinar_rag.store import Index
+from ingest.pg_ingest import connect, lock
+from webinar_rag.store import load_index
 from ingest.pg_store import PgStore
 from ingest.pg_write import write_parts
 from ingest.store import STORE_ENV
-from ingest.vectors import DocumentVectors
-from retrieval import Assistant, Settings
+from webinar_rag.store import DocumentVectors
+from test_corpus import LOG, VTT, corpus
+
+from ingest import ingest, remove_documents
+from webinar_rag.core import CorpusNotFound, IndexBusy, IngestSettings
+from webinar_rag.models import Embedder
+from webinar_rag.store import FaissStore, Filter, Store
+from retrieval import Assistant
+from webinar_rag.core import Settings
+from tests.support.seed import CORPUS_FILE, QUESTIONS_FILE, SOURCE
 
 pytestmark = [pytest.mark.slow]
 STORES = ["faiss", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -6,10 +6,11 @@ import json
 from itertools import pairwise
 
 import pytest
-from conftest import ROOT, SOURCE, read_corpus
+from webinar_rag.core import normalise, split_sentences
 
-from ingest import TranscriptFormatError, Turn, parse_transcript
-from ingest.chunks import normalise, split_sentences
+from ingest import parse_transcript
+from webinar_rag.core import TranscriptFormatError, Turn
+from tests.support.seed import ROOT, SOURCE, read_corpus
 
 TEXT = read_corpus()
 TURNS = parse_transcript(TEXT, SOURCE)

@@ -15,13 +15,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import app
 from eval.local_llm import free_port
-from ingest import Embedder, ingest
-from retrieval import Assistant, Settings
+from ingest import ingest
+from webinar_rag.models import Embedder
+from retrieval import Assistant
+from webinar_rag.core import Settings
+from tests.support.seed import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"

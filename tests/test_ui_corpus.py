@@ -16,17 +16,19 @@ from typing import Any
 
 import gradio as gr
 import pytest
-
-import app
-from ingest import Embedder, ingest
-from retrieval import Assistant, Settings
 from ui import build_app
 from ui.chat import Chat
-from ui.corpus import KEEP_ONE, NO_FILES, NO_PICK, OFF, Corpus
+from ui.corpus import KEEP_ONE, NO_FILES, NO_PICK, OFF, Store
 from ui.filters import ALL, document_choices
 from ui.layout import index_views
 from ui.live import Live
 from ui.uploads import REMOVED, corpus_name, save
+
+import app
+from ingest import ingest
+from webinar_rag.models import Embedder
+from retrieval import Assistant
+from webinar_rag.core import Settings
 
 STANDUP = (
     "Priya: The harbour bridge needs new cables before winter.\n"
@@ -64,7 +66,7 @@ def uploaded(tmp_path: Path, name: str, text: str) -> str:
     return str(folder / name)
 
 
-def statuses(corpus: Corpus, files: list[str], replace: bool = False) -> list[str]:
+def statuses(corpus: Store, files: list[str], replace: bool = False) -> list[str]:
     return [status for status, _ in corpus.upload(files, replace)]
 
 
@@ -81,7 +83,7 @@ def test_uploads_are_ingested_and_the_chat_answers_from_them_at_once(
         uploaded(tmp_path, "volcanoes.vtt", VOLCANOES),
         uploaded(tmp_path, "minutes.txt", MINUTES),
     ]
-    progress, done = statuses(Corpus(small, allow_changes=True), files)
+    progress, done = statuses(Store(small, allow_changes=True), files)
     assert "wr-progress" in progress and "volcanoes.vtt" in progress
     assert "<b>volcanoes.vtt</b> new: vtt, 2 speaker(s), 2 turns" in done
     assert "<b>minutes.txt</b> new: log, 2 speaker(s), 2 turns" in done
@@ -148,7 +150,7 @@ def test_upload_names_cannot_leave_the_corpus_folder(tmp_path: Path) -> None:
 def test_a_different_file_of_a_taken_name_is_only_added_as_an_explicit_replace(
     small: Assistant, tmp_path: Path
 ) -> None:
-    corpus = Corpus(small, allow_changes=True)
+    corpus = Store(small, allow_changes=True)
     folder = Path(small.settings.ingest.corpus)
     *_, same = statuses(corpus, [uploaded(tmp_path, "standup.txt", STANDUP)])
     assert "is already in the corpus, unchanged" in same
@@ -169,7 +171,7 @@ def test_a_different_file_of_a_taken_name_is_only_added_as_an_explicit_replace(
 def test_an_unreadable_upload_is_not_kept_and_what_it_replaced_comes_back(
     small: Assistant, tmp_path: Path
 ) -> None:
-    corpus = Corpus(small, allow_changes=True)
+    corpus = Store(small, allow_changes=True)
     broken = [uploaded(tmp_path, "broken.vtt", "not captions"), uploaded(tmp_path, "x.exe", "MZ")]
     *_, done = statuses(corpus, broken)
     assert done.count('class="wr-failed"') == 2
@@ -197,7 +199,7 @@ def test_remove_moves_the_file_aside_and_the_page_forgets_the_document(
     small: Assistant, tmp_path: Path
 ) -> None:
     live = Live(small)
-    corpus, chat = Corpus(live, allow_changes=True), Chat(live)
+    corpus, chat = Store(live, allow_changes=True), Chat(live)
     statuses(corpus, [uploaded(tmp_path, "volcanoes.vtt", VOLCANOES)])
     *_, answered = chat.respond("What do geologists monitor?", [], [], document="volcanoes.vtt")
     cited = answered[1]
@@ -226,7 +228,7 @@ def test_remove_moves_the_file_aside_and_the_page_forgets_the_document(
 def test_changes_are_refused_when_the_server_does_not_allow_them(
     small: Assistant, tmp_path: Path
 ) -> None:
-    corpus = Corpus(small)  # the default: off
+    corpus = Store(small)  # the default: off
     file = uploaded(tmp_path, "volcanoes.vtt", VOLCANOES)
     (status, box), *rest = list(corpus.upload([file]))
     assert OFF in status and not rest and box == gr.update(value=None)
@@ -247,7 +249,7 @@ def test_changes_are_refused_when_the_server_does_not_allow_them(
     assert not visible(off, "wr-remove")
     assert not visible(on, "wr-off") and visible(on, "wr-upload") and visible(on, "wr-remove")
 
-    allowed = Corpus(small, allow_changes=True)
+    allowed = Store(small, allow_changes=True)
     assert NO_FILES in next(allowed.upload([]))[0]
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
-
-from ingest import FaissStore, Filter, vector_index
-from ingest.index import Index
+from webinar_rag.store import Index
 from ingest.vector_index import THRESHOLD_ENV
+
+from ingest import vector_index
+from webinar_rag.store import FaissStore, Filter
 
 
 def unit_rows(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:

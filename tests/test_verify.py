@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from webinar_rag.core import Citation
 
-from retrieval.types import Citation
 from retrieval.verify import split_claims, with_quotes
 
 
