@@ -74,8 +74,7 @@ def baseline_embed_seconds(meeting: Path) -> dict[str, float]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from ingest import chunk_turns
-    from ingest.readers import read_document
+    from ingest import chunk_turns, read_document
     from webinar_rag.core import IngestSettings
     from webinar_rag.models import minilm_path
 

@@ -60,14 +60,8 @@ def main() -> None:
     from eval.baseline import LangChainBaseline
     from ingest import ingest
     from retrieval import Assistant, Request
-    from webinar_rag.core import (
-        IndexSettings,
-        IngestSettings,
-        LLMSettings,
-        ModelSettings,
-        QuerySettings,
-        Settings,
-    )
+    from tests.support.seed import settings_at
+    from webinar_rag.core import ModelSettings
     from webinar_rag.models import load_embedder, minilm_path
 
     records = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line]
@@ -78,12 +72,7 @@ def main() -> None:
         index = args.index
         if index is None:
             index = Path(tmp) / "index"
-        settings = Settings(
-            index=IndexSettings(index_dir=index),
-            ingest=IngestSettings(corpus=ROOT / "corpus"),
-            query=QuerySettings(backend="extractive"),
-            llm=LLMSettings(),
-        )
+        settings = settings_at(index, ROOT / "corpus")  # offline, extractive, explicit
         if args.index is None:
             ingest([ROOT / "corpus"], settings)
         assistant = Assistant.load(settings)

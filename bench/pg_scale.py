@@ -114,19 +114,15 @@ def product_rows(url: str) -> dict[str, Any]:
     """The shipped corpus in both stores: copy time, and the 34 questions' answer latency."""
     from ingest import ingest
     from retrieval import Assistant
-    from webinar_rag.core import IndexSettings, IngestSettings, LLMSettings, QuerySettings, Settings
+    from tests.support.seed import settings_at
+    from webinar_rag.core import IndexSettings
     from webinar_rag.store import copy_index, open_store
 
     records = [json.loads(x) for x in (ROOT / "eval" / "questions.jsonl").read_text().splitlines()]
     questions = [r["question"] for r in records if r.get("answerable", True)][:34]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "index"
-        settings = Settings(
-            index=IndexSettings(index_dir=folder),
-            ingest=IngestSettings(corpus=ROOT / "corpus"),
-            query=QuerySettings(backend="extractive"),
-            llm=LLMSettings(),
-        )
+        settings = settings_at(folder, ROOT / "corpus")  # offline, extractive, explicit
         ingest([ROOT / "corpus"], settings)
         on_folder = Assistant.load(settings)
         began = time.perf_counter()

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = without_folder(measure(args, Path(tmp)), tmp)
     figures["command"] = "python -m bench.reliability " + " ".join(argv or [])
     save_json(args.out.with_suffix(".json"), figures)
-    from bench.report import markdown
+    from bench.writeup import markdown
 
     save_text(args.out, markdown(figures))
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")

@@ -11,8 +11,7 @@ in-sample figure beside it. The product's defaults are the numbers tuned on all 
 cross-validated figure estimates what that tuning procedure gives on new questions).
 
 Retrieval does not depend on these numbers, so each question is retrieved once and only the
-answer step is re-run per candidate. (Over 250 lines: the tuner, the procedures it compares
-and the report section that shows them read best together.)
+answer step is re-run per candidate.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ python -m eval [--questions FILE] [--sweep] [--out eval/results]
 python -m eval --ablation                      # retrieval stages, chunk sizes, LangChain baseline
 python -m eval --backend both --local-llm      # extractive vs LLM on the same questions
 
-configurations.py (the rows) -> runner.py (ready, answer, sweep) -> metrics.py -> report.py;
+configurations.py (the rows) -> runner.py (ready, answer, sweep) -> metrics.py -> writeup.py;
 this module is the command (`webinar-rag eval` calls `main`), and writes the results.
 """
 
@@ -27,8 +27,8 @@ from eval.local_llm import ALIAS, MODELS, local_llm
 from eval.metrics import Owners, Record, summarise
 from eval.paths import DEV_SET, save_json, save_text, shown
 from eval.plots import latency_boxes, metric_bars
-from eval.report import report
 from eval.runner import Outcome, answer_all, load_questions, prepare, sweep
+from eval.writeup import write_up
 from retrieval import Assistant, Request
 from webinar_rag.core import Backend, Manifest, Settings
 from webinar_rag.store import Store
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metric_bars(results, args.out / "metrics.png")
         latency_boxes({o.config.name: o.latencies for o in outcomes}, args.out / "latency.png")
         plots = ["metrics.png", "latency.png"]
-    text = report(plan, outcomes, results, settings, header, sweep_rows, plots)
+    text = write_up(plan, outcomes, results, settings, header, sweep_rows, plots)
     if validated:
         foreign = any(assistant.understand(Request(q["question"])).foreign for q in questions)
         at = text.index("\n## Configurations")

@@ -1,7 +1,7 @@
 """Get every configuration ready, put every question to each, and sweep the refusal threshold.
 
 This is the part that talks to the assistant (or the baseline); the numbers are made from its
-answers in metrics.py and the text in report.py.
+answers in metrics.py and the text in writeup.py.
 """
 
 from __future__ import annotations

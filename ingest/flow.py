@@ -62,7 +62,9 @@ def ingest(
         lost = _account_for_lost(held, plan, files, rebuild, writer)
         documents = read_files(plan)
         clock.lap("read")
-        if held.sources and not plan.changes and why is None:
+        # nothing to write: no file was read (those that failed leave their documents as
+        # they were), and none is dropped
+        if held.sources and not (documents or plan.drop) and why is None:
             return summarise(
                 _where(settings, writer), plan.results, held, began, stages=clock.times
             )

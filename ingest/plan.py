@@ -70,10 +70,6 @@ class Plan:
                 )
             )
 
-    @property
-    def changes(self) -> bool:
-        return bool(self.read or self.restore or self.drop)
-
 
 def make_plan(
     files: Sequence[Path],

@@ -19,18 +19,35 @@ from ingest import IngestSummary, ingest
 from retrieval import Assistant
 from tests.support.forkcli import ForkCLI
 from tests.support.llm_server import FaultServer
-from tests.support.seed import CORPUS_FILE
-from webinar_rag.core import (
-    IndexSettings,
-    IngestSettings,
-    LLMSettings,
-    ModelSettings,
-    QuerySettings,
-    Settings,
-)
+from tests.support.seed import CORPUS_FILE, settings_at
+from webinar_rag.core import ModelSettings, Settings
 from webinar_rag.models import Embedder, load_embedder
 
 SLOW_MARKERS = {"slow", "postgres", "ray"}
+__all__ = ["settings_at"]  # re-exported for `from conftest import settings_at`
+
+
+# Fixtures that load a model, build an index or start a server: a test that uses one is slow.
+HEAVY_FIXTURES = {
+    "embedder", "built_index", "index_dir", "settings", "assistant", "index_copy", "app_url",
+    "fork_cli", "llama_url", "pg_server", "pg_url",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Session fixtures are made before any per-test guard runs: a test outside the slow lane
+    that asks for one is refused at collection."""
+    unmarked = [
+        f"{item.nodeid} uses {', '.join(sorted(HEAVY_FIXTURES & set(item.fixturenames)))}"
+        for item in items
+        if isinstance(item, pytest.Function)
+        and HEAVY_FIXTURES & set(item.fixturenames)
+        and not SLOW_MARKERS & {m.name for m in item.iter_markers()}
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "Tests that load a model must be marked @pytest.mark.slow:\n" + "\n".join(unmarked)
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -52,17 +69,6 @@ def _models_stay_out(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(reranker, "load_sentence_transformers", refuse)
     monkeypatch.setattr(e5.E5Embedder, "__init__", refuse)
     monkeypatch.setattr(entities, "entity_model", refuse)
-
-
-def settings_at(index_dir: Path, corpus: Path | None = None, **query: Any) -> Settings:
-    """Offline and explicit: the caller's WEBINAR_RAG_* and OPENAI_* variables never reach
-    these tests."""
-    return Settings(
-        index=IndexSettings(index_dir=index_dir),
-        ingest=IngestSettings(corpus=corpus or CORPUS_FILE.parent),
-        query=QuerySettings(backend="extractive", **query),
-        llm=LLMSettings(),
-    )
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from webinar_rag.models import minilm_path
 
 from eval.baseline import BaselineSettings, LangChainBaseline
 from eval.metrics import summarise
 from retrieval import Assistant
+from webinar_rag.models import minilm_path
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,17 @@ from itertools import pairwise
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from webinar_rag.core import normalise, split_sentences
-from webinar_rag.core import ChunkerSettings
 
 from ingest import chunk_turns, parse_transcript
-from webinar_rag.core import Chunk, TranscriptFormatError, Turn
 from tests.support.seed import SOURCE, read_corpus
+from webinar_rag.core import (
+    Chunk,
+    ChunkerSettings,
+    TranscriptFormatError,
+    Turn,
+    normalise,
+    split_sentences,
+)
 
 # Plain lower-case words: no abbreviations, no single letters, nothing that reads as a request.
 WORDS = [

@@ -1,6 +1,6 @@
 """Crashes and concurrent ingests, with real processes: `webinar-rag ingest` killed with
-SIGKILL at random moments (bench.crash, run here at a small scale: >= 20 trials), and two
-ingests of one index started together. The model loads once, in bench.forkcli's server,
+SIGKILL at random moments (tests.support.crash, run here at a small scale: >= 20 trials), and two
+ingests of one index started together. The model loads once, in tests.support.forkcli's server,
 which forks a child per command."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from webinar_rag.store import lock_path
 
 from tests.support.crash import Scene, crash_trials, leftovers, scene, together
 from tests.support.forkcli import ForkCLI
+from webinar_rag.store import lock_path
 
 pytestmark = pytest.mark.slow
 FILES, TURNS = 4, 12  # an incremental ingest from one corpus to the other: a few seconds

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webinar_rag.models import Embedder
 
 from eval.elitr.benchmark import main
 from eval.elitr.data import Question, extract_transcripts, load_questions
@@ -20,6 +19,7 @@ from eval.elitr.scoring import aggregate, content_words, met, people, recall, sc
 from eval.metrics import Record
 from tests.support.seed import ROOT
 from tests.support.transcript_files import DATA
+from webinar_rag.models import Embedder
 
 ELITR_DEV = DATA / "elitr-bench" / "elitr-bench-dev.zip"
 

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from eval.qmsum.data import has_words
 from ingest import parse_transcript
-from webinar_rag.core import TranscriptFormatError
 from ingest.readers import NO_SPEAKERS, READERS, Document, read_document, reader_for
 from ingest.readers.segments import clean_qmsum, qmsum_marks
 from tests.support.seed import CORPUS_FILE, ROOT
@@ -30,6 +29,7 @@ from tests.support.transcript_files import (
     render,
     spoken,
 )
+from webinar_rag.core import TranscriptFormatError
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:

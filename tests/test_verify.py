@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from webinar_rag.core import Citation
 
 from retrieval.verify import split_claims, with_quotes
+from webinar_rag.core import Citation
 
 
 def cite(n: int, start: int, quote: str, speaker: str = "A. Speaker") -> Citation:

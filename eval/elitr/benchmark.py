@@ -18,9 +18,9 @@ from typing import Any
 
 from eval import elitr
 from eval.elitr.data import TYPES, Question, extract_transcripts, load_questions
-from eval.elitr.report import report
 from eval.elitr.runner import Row, answer_all, baseline_row, dense_row, product_row
 from eval.elitr.scoring import TARGETS, Scored, aggregate, met, score
+from eval.elitr.writeup import write_up
 from eval.errors import DatasetError
 from eval.local_llm import ALIAS, MODELS, local_llm
 from eval.metrics import Record
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "total": round(time.perf_counter() - began, 1),
         },
     }
-    write_results(args.out, "elitr", report(summary), summary)
+    write_results(args.out, "elitr", write_up(summary), summary)
     return 0
 
 

@@ -18,8 +18,8 @@ from eval.errors import DatasetError
 from eval.paths import QMSUM_VAL, shown, write_results
 from eval.qmsum.data import DOMAINS, Meeting, load_dataset
 from eval.qmsum.metrics import K
-from eval.qmsum.report import report
 from eval.qmsum.runner import Benchmark, run
+from eval.qmsum.writeup import write_up
 from ingest import IngestSummary, ingest
 from retrieval import Assistant
 from webinar_rag.core import Settings, WebinarRagError
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": round(load_s, 1),
         "total": round(time.perf_counter() - began, 1),
     }
-    write_results(args.out, "qmsum", report(summary), summary)
+    write_results(args.out, "qmsum", write_up(summary), summary)
     return 0
 
 

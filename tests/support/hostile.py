@@ -78,7 +78,7 @@ def cli_face(index_dir: Path, question: str) -> Outcome:
     """`webinar-rag ask --json` in this process (the model is cached), output captured."""
     import json
 
-    import cli
+    from webinar_rag import cli
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from webinar_rag.core import IndexSettings, IngestSettings, LLMSettings, QuerySettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_FILE = ROOT / "corpus" / "eu-japan-ai-webinar-report.md"
@@ -32,3 +35,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def settings_at(index_dir: Path, corpus: Path | None = None, **query: Any) -> Settings:
+    """Offline and explicit: the caller's WEBINAR_RAG_* and OPENAI_* variables never reach
+    these tests."""
+    return Settings(
+        index=IndexSettings(index_dir=index_dir),
+        ingest=IngestSettings(corpus=corpus or CORPUS_FILE.parent),
+        query=QuerySettings(backend="extractive", **query),
+        llm=LLMSettings(),
+    )

@@ -15,7 +15,7 @@ from fpdf import FPDF
 
 from ingest.readers import Document
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"  # beside the checkout
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"  # beside the checkout
 
 
 @dataclass(frozen=True)

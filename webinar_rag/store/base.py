@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -186,12 +185,7 @@ class Writer(Protocol):
 
     def __enter__(self) -> Writer: ...
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None: ...
+    def __exit__(self, *exc: Any) -> None: ...
 
     def held(self) -> Held:
         """What the store holds (read once, under the lock)."""

@@ -11,7 +11,7 @@ import fcntl
 import os
 import time
 from pathlib import Path
-from types import TracebackType
+from typing import Any
 
 from webinar_rag.core import IndexBusy
 
@@ -54,12 +54,7 @@ class IndexLock:
         self._fd = fd
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._fd is not None:
             os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)

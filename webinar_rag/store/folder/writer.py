@@ -4,9 +4,10 @@ moment leaves the old index or the new one."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from types import TracebackType
+from typing import Any
 
 from webinar_rag.core import IndexFolderError, IndexMismatch, Manifest
 from webinar_rag.store.base import EMPTY, DocumentVectors, Held, Writer, keepers
@@ -30,14 +31,9 @@ class FolderWriter:
         files.recover(self.index_dir)  # what a crashed write left, now that the lock is ours
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._index, self._held = None, None
-        self._lock.__exit__(kind, error, trace)
+        self._lock.__exit__(*exc)
 
     def held(self) -> Held:
         """The index as it is; when it is damaged, the documents whose text is still whole."""
@@ -74,7 +70,9 @@ class FolderWriter:
 def _damaged(index_dir: Path, error: IndexFolderError) -> Held:
     """A damaged index: the documents whose text is whole are embedded again; those whose text
     is lost are named (None: the manifest itself is unreadable, so nobody can say)."""
-    reason = str(error).split(" Run `", 1)[0].split(" Rebuild it", 1)[0]
+    # "The index at X is damaged: ..." -> "it is damaged: ..." (the note names the index)
+    message = str(error).split(" Run `", 1)[0].split(" Rebuild it", 1)[0]
+    reason = re.sub(r"^The index at \S+ ", "it ", message).rstrip(".")
     try:
         listed = reading.load_manifest(index_dir)
     except IndexFolderError:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
-from types import TracebackType
 from typing import Any
 
 from webinar_rag.core import IndexBusy, IndexMismatch, Manifest
@@ -49,17 +48,12 @@ class PgWriter:
             raise
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: Any) -> None:
         """Commits when the block ends normally, rolls back on an error."""
         stack, self._stack = self._stack, None
         self._held, self._seen = None, None
         if stack is not None:
-            stack.__exit__(kind, error, trace)
+            stack.__exit__(*exc)
 
     def held(self) -> Held:
         """What the database holds. A database with no index yet holds nothing; any other

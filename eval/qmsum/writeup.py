@@ -107,7 +107,7 @@ def _header(summary: dict[str, Any]) -> list[str]:
     ]
 
 
-def report(summary: dict[str, Any]) -> str:
+def write_up(summary: dict[str, Any]) -> str:
     results = summary["results"]
     domains = summary["domains"]
     index = summary["index"]

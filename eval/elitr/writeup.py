@@ -137,7 +137,7 @@ def _failures(name: str, c: dict[str, Any]) -> list[str]:
     ]
 
 
-def report(summary: dict[str, Any]) -> str:
+def write_up(summary: dict[str, Any]) -> str:
     configs = summary["configurations"]
     index = summary["index"]
     files = index["files"]

@@ -41,7 +41,7 @@ SUMMARY = (
 )
 
 
-def report(
+def write_up(
     plan: Sequence[Configuration],
     outcomes: Sequence[Outcome],
     results: Mapping[str, Mapping[str, Any]],
