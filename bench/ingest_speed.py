@@ -74,8 +74,9 @@ def baseline_embed_seconds(meeting: Path) -> dict[str, float]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from ingest import IngestSettings, chunk_turns, minilm_path
-    from ingest.readers import read_document
+    from ingest import chunk_turns, read_document
+    from webinar_rag.core import IngestSettings
+    from webinar_rag.models import minilm_path
 
     doc = read_document(meeting)
     chunks = chunk_turns(doc.turns, doc.text, IngestSettings().chunker)

@@ -58,9 +58,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from eval.baseline import LangChainBaseline
-    from ingest import IngestSettings, ingest, load_embedder, minilm_path
-    from retrieval import Assistant, Request, Settings
-    from retrieval.settings import LLMSettings
+    from ingest import ingest
+    from retrieval import Assistant, Request
+    from tests.support.seed import settings_at
+    from webinar_rag.core import ModelSettings
+    from webinar_rag.models import load_embedder, minilm_path
 
     records = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line]
     if not args.all:
@@ -70,14 +72,15 @@ def main() -> None:
         index = args.index
         if index is None:
             index = Path(tmp) / "index"
-            ingest([ROOT / "corpus"], IngestSettings(corpus=ROOT / "corpus", index_dir=index))
-        settings = Settings(llm=LLMSettings(), backend="extractive").at_index(index)
+        settings = settings_at(index, ROOT / "corpus")  # offline, extractive, explicit
+        if args.index is None:
+            ingest([ROOT / "corpus"], settings)
         assistant = Assistant.load(settings)
     embedder: Any = assistant.embedder
     models = [e for e, _ in embedder.scaled]
-    texts = {name: s.text for name, s in assistant.index.sources.items()}
+    texts = {name: s.text for name, s in assistant.store.sources.items()}
     baseline = LangChainBaseline(texts, minilm_path())
-    minilm = load_embedder(minilm_path())
+    minilm = load_embedder(ModelSettings(embed_model=minilm_path()))
 
     def product(new: bool) -> Callable[[str], Any]:
         def ask(question: str) -> Any:

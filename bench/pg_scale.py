@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.scale import DIM, OUT, _plot, measure, synthetic
+from bench.scale import DIM, OUT, measure, plot, synthetic
 from eval.paths import save_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,24 +112,24 @@ def vectors_rows(url: str, n: int, queries: int) -> list[dict[str, Any]]:
 
 def product_rows(url: str) -> dict[str, Any]:
     """The shipped corpus in both stores: copy time, and the 34 questions' answer latency."""
-    from ingest import IngestSettings, ingest
-    from ingest.index import Index
-    from ingest.pg_ingest import load_index
-    from ingest.pg_store import PgStore
-    from retrieval import Assistant, Settings
-    from retrieval.settings import LLMSettings
+    from ingest import ingest
+    from retrieval import Assistant
+    from tests.support.seed import settings_at
+    from webinar_rag.core import IndexSettings
+    from webinar_rag.store import copy_index, open_store
 
     records = [json.loads(x) for x in (ROOT / "eval" / "questions.jsonl").read_text().splitlines()]
     questions = [r["question"] for r in records if r.get("answerable", True)][:34]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "index"
-        ingest([ROOT / "corpus"], IngestSettings(corpus=ROOT / "corpus", index_dir=folder))
-        settings = Settings(llm=LLMSettings(), backend="extractive").at_index(folder)
+        settings = settings_at(folder, ROOT / "corpus")  # offline, extractive, explicit
+        ingest([ROOT / "corpus"], settings)
         on_folder = Assistant.load(settings)
         began = time.perf_counter()
-        load_index(url, Index.load(folder))
+        database = IndexSettings(store_url=url)
+        copy_index(folder, database)
         copy_s = time.perf_counter() - began
-    on_db = Assistant(PgStore.open(url), on_folder.embedder, settings)
+    on_db = Assistant(open_store(database), on_folder.embedder, settings)
     times: dict[str, list[float]] = {"faiss (folder)": [], "postgresql": []}
     for _ in range(2):
         for q in questions:
@@ -139,7 +139,7 @@ def product_rows(url: str) -> dict[str, Any]:
                 times[name].append((time.perf_counter() - began) * 1000)
     return {
         "corpus": "corpus/ (1 document)",
-        "chunks": len(on_db.index.chunks),
+        "chunks": len(on_db.store.chunks),
         "load_index_s": round(copy_s, 2),
         "answer_p50_ms": {k: round(statistics.median(v), 2) for k, v in times.items()},
     }
@@ -165,7 +165,7 @@ def main() -> None:
     file = args.out / "scale.json"
     kept = [r for r in json.loads(file.read_text()) if r["store"] != rows[0]["store"]]
     save_json(file, kept + rows)
-    _plot(kept + rows, args.out / "scale.png")
+    plot(kept + rows, args.out / "scale.png")
     save_json(args.out / "pg_store.json", product)
 
 

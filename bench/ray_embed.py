@@ -19,6 +19,7 @@ import argparse
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from eval.paths import print_json
@@ -37,44 +38,37 @@ def main() -> None:
 
     import ray
 
-    from ingest import IngestSettings, load_embedder
-    from ingest.embedder import BULK_THREADS_ENV
-    from ingest.ray_job import (
-        cut_all,
-        embed_archive,
-        read_shards,
-        read_sources,
-        start_ray,
-        texts_of,
-    )
-    from ingest.vectors import embed_documents
+    from ingest import embed_documents, ray_job
+    from webinar_rag.core import Settings
+    from webinar_rag.models import load_embedder
 
-    settings = IngestSettings()
+    settings = Settings()
     files = sorted(QMSUM_VAL.glob("*.json"))[: args.meetings]
-    sources = read_sources(files)
-    cuts = cut_all(sources, settings)
-    unique, targets = texts_of(cuts, settings.speaker_prefix)
+    sources = ray_job.read_sources(files, settings.ingest)
+    cuts = ray_job.cut_all(sources, settings.ingest)
+    unique, targets = ray_job.texts_of(cuts, settings.ingest.speaker_prefix)
     texts, distinct = len(targets), len(unique)
 
     began = time.perf_counter()
-    embedder = load_embedder(settings.model_path)
+    embedder = load_embedder(settings.models)
     load_s = time.perf_counter() - began
     began = time.perf_counter()
-    embed_documents(embedder, sources, settings)
+    embed_documents(embedder, sources, settings.ingest)
     single_s = time.perf_counter() - began
-    os.environ[BULK_THREADS_ENV] = "1"  # the same, on one thread: what "all cores" buys
+    # The same on one thread: what "all cores" buys (its own instance: threads are fixed
+    # when an embedder loads).
+    one_thread = load_embedder(replace(settings.models, embed_threads=1))
     began = time.perf_counter()
-    embed_documents(embedder, sources, settings)
+    embed_documents(one_thread, sources, settings.ingest)
     one_thread_s = time.perf_counter() - began
-    del os.environ[BULK_THREADS_ENV]
 
     with tempfile.TemporaryDirectory(prefix="bench-ray-") as tmp:
         began = time.perf_counter()
-        start_ray(num_cpus=args.actors)
+        ray_job.start_ray(num_cpus=args.actors)
         start_s = time.perf_counter() - began
         began = time.perf_counter()
-        embed_archive(cuts, settings, Path(tmp) / "shards", actors=args.actors)
-        read_shards(Path(tmp) / "shards", cuts, embedder.dimension)
+        ray_job.embed_archive(cuts, settings, Path(tmp) / "shards", actors=args.actors)
+        ray_job.read_shards(Path(tmp) / "shards", cuts, embedder.dimension)
         ray_s = time.perf_counter() - began
         ray.shutdown()
     result = {

@@ -19,11 +19,11 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from bench import crash, load
-from bench.fault_server import MODEL_ALIAS, FaultServer
-from bench.forkcli import ForkCLI
-from bench.hostile import QUESTIONS, api_face, cli_face, python_face, ui_face
 from eval.paths import save_json, save_text
+from tests.support import crash, load
+from tests.support.fault_server import MODEL_ALIAS, FaultServer
+from tests.support.forkcli import ForkCLI
+from tests.support.hostile import QUESTIONS, api_face, cli_face, python_face, ui_face
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = (1, 4, 16, 64)
@@ -34,9 +34,10 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from gradio_client import Client
 
     from eval.local_llm import local_llm
-    from ingest import IngestSettings, ingest, load_embedder
-    from retrieval import Assistant, Settings
-    from retrieval.settings import LLMSettings
+    from ingest import ingest
+    from retrieval import Assistant
+    from webinar_rag.core import IndexSettings, IngestSettings, LLMSettings, QuerySettings, Settings
+    from webinar_rag.models import load_embedder
 
     out: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs"}
     began = time.perf_counter()
@@ -47,10 +48,14 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     print(f"crash trials done in {time.perf_counter() - began:.0f} s", flush=True)
 
     corpus = ROOT / "corpus"
-    ingest_settings = IngestSettings(corpus=corpus, index_dir=work / "index" / "index")
-    embedder = load_embedder(ingest_settings.model_path)
-    ingest([corpus], ingest_settings, embedder=embedder)
-    settings = Settings(ingest=ingest_settings, llm=LLMSettings(), backend="extractive")
+    settings = Settings(
+        index=IndexSettings(index_dir=work / "index" / "index"),
+        ingest=IngestSettings(corpus=corpus),
+        query=QuerySettings(backend="extractive"),
+        llm=LLMSettings(),
+    )
+    embedder = load_embedder(settings.models)
+    ingest([corpus], settings, embedder=embedder)
     assistant = Assistant.load(settings)
     pool = load.questions()
     expected = load.reference(lambda q: assistant.ask(q).to_dict(), pool)
@@ -82,7 +87,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 "expected": c.expected,
                 "faces": {
                     "python": asdict(python_face(assistant, c.question)),
-                    "cli": asdict(cli_face(ingest_settings.index_dir, c.question)),
+                    "cli": asdict(cli_face(settings.index.index_dir, c.question)),
                     "api": asdict(api_face(client, c.question)),
                     "ui": asdict(ui_face(assistant, c.question)),
                 },
@@ -131,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = without_folder(measure(args, Path(tmp)), tmp)
     figures["command"] = "python -m bench.reliability " + " ".join(argv or [])
     save_json(args.out.with_suffix(".json"), figures)
-    from bench.report import markdown
+    from bench.writeup import markdown
 
     save_text(args.out, markdown(figures))
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")

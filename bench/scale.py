@@ -9,10 +9,10 @@ Questions are drawn like chunks of random meetings, with more noise. The exact a
 scan; each row reports recall@10 against it, single-question latency (one thread, as a query
 runs in the product), build time and the memory the index added to the process.
 
-Rows: the store's flat index and its HNSW (ingest.vector_index, several efSearch, and the
-Searcher's 1,000 candidates), filtered searches (the rows of 1% and 10% of the meetings, as a
-speaker or a series of meetings would admit: scored exactly, as the store does, and through
-HNSW with an IDSelector for contrast), and a plain LangChain FAISS store.
+Rows: the store's flat index and its HNSW (webinar_rag.store.folder.vectors, several
+efSearch, and the Searcher's 1,000 candidates), filtered searches (the rows of 1% and 10% of
+the meetings, as a speaker or a series of meetings would admit: scored exactly, as the store
+does, and through HNSW with an IDSelector for contrast), and a plain LangChain FAISS store.
 Writes scale.json (a list of rows) and scale.png; `python -m bench.pg_scale` adds
 PostgreSQL + pgvector rows on the same synthetic vectors to the same file.
 """
@@ -97,11 +97,11 @@ def main() -> None:
     parser.add_argument("--plot", action="store_true", help="only redraw scale.png")
     args = parser.parse_args()
     if args.plot:
-        _plot(json.loads((args.out / "scale.json").read_text()), args.out / "scale.png")
+        plot(json.loads((args.out / "scale.json").read_text()), args.out / "scale.png")
         return
     import faiss
 
-    from ingest import vector_index
+    from webinar_rag.store import vectors as vector_index
 
     rows: list[dict[str, Any]] = []
     n = args.n
@@ -179,11 +179,11 @@ def main() -> None:
     for r in rows:
         r["data"] = shape
     save_json(args.out / "scale.json", rows)
-    _plot(rows, args.out / "scale.png")
+    plot(rows, args.out / "scale.png")
 
 
 def _admitted(index: Any, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
-    from ingest import vector_index
+    from webinar_rag.store import vectors as vector_index
 
     return vector_index.search(index, q, 10, rows)[1]
 
@@ -239,7 +239,7 @@ def _langchain(vectors: np.ndarray, questions: np.ndarray, truth: np.ndarray, n:
     ]
 
 
-def _plot(rows: list[dict[str, Any]], path: Path) -> None:
+def plot(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -19,7 +19,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from eval.metrics import Record
-from ingest import normalise
+from webinar_rag.core import normalise
 
 BASELINE_NAME = "langchain baseline"
 PLACE = ("document", "start_time", "end_time", "page")

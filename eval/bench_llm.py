@@ -20,7 +20,8 @@ from pathlib import Path
 from eval.local_llm import ALIAS, local_llm
 from eval.paths import DEV_SET, print_json
 from eval.runner import load_questions
-from retrieval import Assistant, LLMSettings
+from retrieval import Assistant
+from webinar_rag.core import LLMSettings
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from eval.baseline import BASELINE_NAME, BaselineSettings
-from ingest import model_label
-from retrieval import Backend, LLMSettings, Settings
+from webinar_rag.core import Backend, LLMSettings, Settings
+from webinar_rag.models import model_label
 
 ABLATION_CHUNK_SIZES = (350, 1400)  # beside the default 700
 NO_RERANKER = (
@@ -24,9 +24,9 @@ NO_RERANKER = (
 
 @dataclass(frozen=True)
 class Configuration:
-    """One row of the evaluation. `ingest` changes (to IngestSettings) get their own index,
-    built from the same transcripts into a temporary folder; `query` changes go through
-    `Assistant.with_settings`."""
+    """One row of the evaluation. `ingest` changes (the chunker, the embedding model) get their
+    own index, built from the same transcripts into a temporary folder; `query` changes (query
+    numbers, the reranker, the LLM) answer from the loaded one (`Settings.changed`)."""
 
     name: str
     description: str
@@ -74,7 +74,8 @@ def configurations(
             )
     if not ablation:
         return rows
-    reranker = f" ({model_label(settings.rerank_model)})" if settings.rerank_model else ""
+    rerank_model = settings.models.rerank_model
+    reranker = f" ({model_label(rerank_model)})" if rerank_model else ""
     rows += [
         Configuration(
             "dense only",
@@ -85,9 +86,9 @@ def configurations(
         Configuration(
             "hybrid + rerank",
             f"hybrid, then a cross-encoder{reranker} rescoring the top "
-            f"{settings.rerank_depth} fused passages",
-            query=plain | {"rerank_model": settings.rerank_model},
-            skipped=None if settings.rerank_model else NO_RERANKER,
+            f"{settings.query.rerank_depth} fused passages",
+            query=plain | {"rerank_model": rerank_model},
+            skipped=None if rerank_model else NO_RERANKER,
         ),
     ]
     chunker = settings.ingest.chunker
@@ -107,7 +108,7 @@ def configurations(
         Configuration(
             f"embedder {model_label(model)}",
             f"hybrid over an index embedded with {model_label(model)}",
-            ingest={"model_path": model},
+            ingest={"embed_model": model},
             query=plain,
             tune_refusal=True,
         )

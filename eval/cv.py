@@ -11,8 +11,7 @@ in-sample figure beside it. The product's defaults are the numbers tuned on all 
 cross-validated figure estimates what that tuning procedure gives on new questions).
 
 Retrieval does not depend on these numbers, so each question is retrieved once and only the
-answer step is re-run per candidate. (Over 250 lines: the tuner, the procedures it compares
-and the report section that shows them read best together.)
+answer step is re-run per candidate.
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ import numpy as np
 from tqdm import tqdm
 
 from eval.metrics import Record, facts_covered, speakers_match, summarise
-from retrieval import REFUSAL, Answer, Assistant, Request, Settings
+from retrieval import REFUSAL, Assistant, Request
+from webinar_rag.core import Answer, QuerySettings
 
 FOLDS = 5
 WEIGHT_STEP = 0.1
@@ -206,7 +206,7 @@ def _record(draft: Answer, threshold: float) -> Record:
 
 
 # The tuning procedures compared under cross-validation: what is tuned, and on which grid.
-PROCEDURES: dict[str, Callable[[Settings], list[Weights]]] = {
+PROCEDURES: dict[str, Callable[[QuerySettings], list[Weights]]] = {
     "threshold only": lambda s: [
         (s.semantic_weight, s.passage_weight, s.lexical_weight, s.kind_weight)
     ],
@@ -222,12 +222,12 @@ def compare(assistant: Assistant, questions: Sequence[Record]) -> dict[str, CVRe
     """Each tuning procedure's cross-validated and in-sample result on these questions."""
     score = scorer(assistant)
     return {
-        name: Tuner(assistant, questions, score, grid(assistant.settings)).cross_validate()
+        name: Tuner(assistant, questions, score, grid(assistant.settings.query)).cross_validate()
         for name, grid in PROCEDURES.items()
     }
 
 
-def section(results: dict[str, CVResult], settings: Settings, foreign: bool) -> list[str]:
+def section(results: dict[str, CVResult], settings: QuerySettings, foreign: bool) -> list[str]:
     """The report's cross-validation section: held-out figures first, in-sample beside."""
     keys = ("fact_coverage", "speaker_attribution", "refusal_accuracy", "false_refusal", "hit@5")
     threshold = "foreign_refusal_threshold" if foreign else "refusal_threshold"

@@ -8,7 +8,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ingest import normalise
+from webinar_rag.core import normalise
 
 Record = dict[str, Any]  # one line of `webinar-rag ask --json`
 _MARKER = re.compile(r"\[\d+\]")

@@ -4,7 +4,7 @@ python -m eval [--questions FILE] [--sweep] [--out eval/results]
 python -m eval --ablation                      # retrieval stages, chunk sizes, LangChain baseline
 python -m eval --backend both --local-llm      # extractive vs LLM on the same questions
 
-configurations.py (the rows) -> runner.py (ready, answer, sweep) -> metrics.py -> report.py;
+configurations.py (the rows) -> runner.py (ready, answer, sweep) -> metrics.py -> writeup.py;
 this module is the command (`webinar-rag eval` calls `main`), and writes the results.
 """
 
@@ -27,18 +27,19 @@ from eval.local_llm import ALIAS, MODELS, local_llm
 from eval.metrics import Owners, Record, summarise
 from eval.paths import DEV_SET, save_json, save_text, shown
 from eval.plots import latency_boxes, metric_bars
-from eval.report import report
 from eval.runner import Outcome, answer_all, load_questions, prepare, sweep
-from ingest import Corpus, Manifest
-from retrieval import Assistant, Backend, Request, Settings
+from eval.writeup import write_up
+from retrieval import Assistant, Request
+from webinar_rag.core import Backend, Manifest, Settings
+from webinar_rag.store import Store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     began = time.perf_counter()
-    settings = Settings().at_index(args.index)
+    settings = Settings.from_env().at_index(args.index)
     if args.rerank_model:
-        settings = replace(settings, rerank_model=args.rerank_model)
+        settings = settings.changed(rerank_model=args.rerank_model)
     backends: list[Backend] = ["extractive", "llm"] if args.backend == "both" else [args.backend]
     with ExitStack() as stack:
         llms = None
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             llms=llms,
         )
         loading = time.perf_counter()
-        assistant = Assistant.load(replace(settings, rerank_model=None))
+        assistant = Assistant.load(settings.changed(rerank_model=None))
         load_s = time.perf_counter() - loading
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="webinar-rag-")))
         prepared = [
@@ -68,11 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sweep_rows = sweep(assistant, questions) if args.sweep else None
         validated = cv.compare(assistant, questions) if args.cv else None
     results = {
-        o.config.name: summarise(o.pairs, assistant.source_text, turn_owners(assistant.index))
+        o.config.name: summarise(o.pairs, assistant.source_text, turn_owners(assistant.store))
         | {"load_s": o.load_s}
         for o in outcomes
     }
-    manifest = assistant.index.manifest
+    manifest = assistant.store.manifest
     command = " ".join(sys.argv[1:] if argv is None else argv)
     header = _header(args.questions, questions, manifest, settings, began, command)
     if "llm" not in backends:
@@ -86,11 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metric_bars(results, args.out / "metrics.png")
         latency_boxes({o.config.name: o.latencies for o in outcomes}, args.out / "latency.png")
         plots = ["metrics.png", "latency.png"]
-    text = report(plan, outcomes, results, settings, header, sweep_rows, plots)
+    text = write_up(plan, outcomes, results, settings, header, sweep_rows, plots)
     if validated:
         foreign = any(assistant.understand(Request(q["question"])).foreign for q in questions)
         at = text.index("\n## Configurations")
-        text = text[:at] + "\n" + "\n".join(cv.section(validated, settings, foreign)) + text[at:]
+        text = (
+            text[:at] + "\n" + "\n".join(cv.section(validated, settings.query, foreign)) + text[at:]
+        )
     print(text)
     if args.out:
         save_text(args.out / "report.md", text)
@@ -110,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def turn_owners(index: Corpus) -> Owners:
+def turn_owners(index: Store) -> Owners:
     """Who owns a span of the transcript: the speaker of the turn that contains it whole."""
 
     def owners(source: str, start: int, end: int) -> set[str | None]:
@@ -132,7 +135,8 @@ def _header(
         f"{len(questions)} questions ({sum(q['answerable'] for q in questions)} answerable) "
         f"from `{shown(path)}`; index of {manifest.n_chunks} chunks "
         f"({_plain(manifest.chunker)}), model `{manifest.model}`; refusal threshold "
-        f"{settings.refusal_threshold}, top-k {settings.top_k} ({settings.llm_passages} given "
+        f"{settings.query.refusal_threshold}, top-k {settings.query.top_k} "
+        f"({settings.query.llm_passages} given "
         f"to the LLM). Whole run: {time.perf_counter() - began:.0f} s on {os.cpu_count()} "
         f"CPUs (load average {os.getloadavg()[0]:.1f}: other work shares them; latencies "
         "are comparable within a run, not across runs), "
@@ -151,8 +155,8 @@ def _metrics_json(
     return {
         "questions": shown(path),
         "settings": {
-            "refusal_threshold": settings.refusal_threshold,
-            "top_k": settings.top_k,
+            "refusal_threshold": settings.query.refusal_threshold,
+            "top_k": settings.query.top_k,
             "chunker": manifest.chunker,
             "model": manifest.model,
         },

@@ -1,7 +1,7 @@
 """Get every configuration ready, put every question to each, and sweep the refusal threshold.
 
 This is the part that talks to the assistant (or the baseline); the numbers are made from its
-answers in metrics.py and the text in report.py.
+answers in metrics.py and the text in writeup.py.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from tqdm import tqdm
 from eval.baseline import LangChainBaseline
 from eval.configurations import Configuration
 from eval.metrics import Record, best_threshold, refusal_tradeoff
-from ingest import Index, ingest, load_embedder, minilm_path
-from retrieval import Assistant, Backend, read_questions
+from ingest import ingest
+from retrieval import Assistant, read_questions
+from webinar_rag.core import Backend, IndexSettings
+from webinar_rag.models import load_embedder, minilm_path
+from webinar_rag.store import open_store
 
 SWEEP = [step / 100 for step in range(20, 71)]
 T = TypeVar("T")
@@ -77,20 +80,20 @@ def prepare(
         tqdm.write(f"{config.name}: building its index ...", file=sys.stderr)
     began = time.perf_counter()
     if config.pipeline == "langchain":
-        texts = {name: s.text for name, s in assistant.index.sources.items()}
+        texts = {name: s.text for name, s in assistant.store.sources.items()}
         baseline = LangChainBaseline(texts, minilm_path())
         ready = time.perf_counter() - began
         return Prepared(config, lambda q: baseline.ask(q["question"], id=q["id"]), ready)
     configured = _assistant_for(config, assistant, workdir)
     ready = base_load_s + time.perf_counter() - began
     notes = []
-    if config.ingest is not None and "model_path" in config.ingest:
-        notes.append(f"Its index's model: `{configured.index.manifest.model}`")
+    if config.ingest is not None and "embed_model" in config.ingest:
+        notes.append(f"Its index's model: `{configured.store.manifest.model}`")
     if config.tune_refusal:
         rows = sweep(configured, questions, f"{config.name}: threshold sweep")
         configured = configured.with_settings(refusal_threshold=best_threshold(rows))
         notes.append(
-            f"Its refusal threshold, {configured.settings.refusal_threshold:.2f}, was chosen "
+            f"Its refusal threshold, {configured.settings.query.refusal_threshold:.2f}, was chosen "
             "by the same sweep on this configuration: similarity scales differ between models"
         )
     answer = partial(_answer, configured, backend=config.backend)
@@ -103,25 +106,23 @@ def _answer(assistant: Assistant, question: Record, backend: Backend) -> Record:
 
 
 def _assistant_for(config: Configuration, assistant: Assistant, workdir: Path) -> Assistant:
+    settings = assistant.settings.changed(**config.query)
     if config.ingest is None:
-        return assistant.with_settings(**config.query)
-    settings = assistant.settings
+        return Assistant(assistant.store, assistant.embedder, settings)
+    settings = settings.changed(**config.ingest)
     folder = workdir / re.sub(r"\W+", "-", config.name).strip("-")
-    ingest_settings = replace(settings.ingest, index_dir=folder / "index", **config.ingest)
-    embedder = (
-        assistant.embedder
-        if ingest_settings.model_path == settings.ingest.model_path
-        else load_embedder(ingest_settings.model_path)
-    )
+    # Its own index folder, never the configured store (a database is not the scratch space).
+    settings = replace(settings, index=IndexSettings(index_dir=folder / "index"))
+    same_model = settings.models.embed_model == assistant.settings.models.embed_model
+    embedder = assistant.embedder if same_model else load_embedder(settings.models)
     # The same transcripts as the loaded index, whatever the working folder holds.
     (folder / "corpus").mkdir(parents=True)
     files = []
-    for name, source in assistant.index.sources.items():
+    for name, source in assistant.store.sources.items():
         files.append(folder / "corpus" / name)
         files[-1].write_bytes(source.text.encode("utf-8"))
-    ingest(files, ingest_settings, rebuild=True, embedder=embedder)
-    index = Index.load(ingest_settings.index_dir, expected_model=embedder.name)
-    return Assistant(index, embedder, replace(settings, ingest=ingest_settings, **config.query))
+    ingest(files, settings, rebuild=True, embedder=embedder)
+    return Assistant(open_store(settings.index, embedder.name), embedder, settings)
 
 
 def answer_all(prepared: Sequence[Prepared], questions: Sequence[Record]) -> list[Outcome]:

@@ -1,100 +1,44 @@
-"""Read transcripts into speaker turns, cut them into chunks, embed them and write the index.
+"""Read transcripts in any format into speaker turns, cut them into chunks, mark the answer
+kinds of each sentence, embed them, and write them through the configured store's writer.
 
-Importing this package changes nothing in the process; the model loaders apply the runtime
-policy (offline hubs, OpenMP threads) when the first model loads (see `ingest.runtime`).
+    readers/ (a file -> Document) -> identities -> chunking -> entities -> parts -> flow
+
+Importing this package changes nothing in the process; models load when an ingest needs them.
 """
 
-from ingest.chunks import Chunk, Sentence, chunk_turns, normalise
-from ingest.embedder import Embedder, load_embedder, minilm_path, model_label
-from ingest.errors import (
-    ConfigError,
-    CorpusNotFound,
-    DatasetError,
-    EmptyQuestion,
-    IndexBusy,
-    IndexCorrupt,
-    IndexFolderError,
-    IndexMismatch,
-    IndexNotFound,
-    IndexUnreadable,
-    IndexWriteError,
-    InvalidTopK,
-    LLMBadReply,
-    LLMError,
-    LLMNotConfigured,
-    LLMUnavailable,
-    ModelNotFound,
-    NotAnIndexFolder,
-    QuestionError,
-    QuestionFileError,
-    QuestionTooLong,
-    RerankerNotFound,
-    TranscriptFormatError,
-    UnknownDocument,
-    UnknownSpeaker,
-    WebinarRagError,
-)
-from ingest.faiss_store import FaissStore
-from ingest.index import Index, Manifest, Source
-from ingest.pipeline import FileReport, IngestReport, ingest
-from ingest.readers import SUFFIXES as TRANSCRIPT_SUFFIXES
-from ingest.removal import remove_documents
-from ingest.settings import MAX_FILE_MB, ChunkerSettings, IngestSettings, default_model_path
-from ingest.store import Corpus, Filter, Store, open_store
-from ingest.turns import Turn, parse_transcript
+from ingest import ray_job  # the Ray Data job: `ray` loads only when it runs
+from ingest.chunking import chunk_turns, turn_sentences
+from ingest.files import find_transcripts
+from ingest.flow import add_parts, chunker_record, ingest, manifest_for, remove_documents
+from ingest.identities import identities, unify_speakers
+from ingest.parts import cut_documents, embed_documents
+from ingest.readers import NO_SPEAKERS, READERS, SUFFIXES, Document, read_document, reader_for
+from ingest.readers.markdown import parse_transcript
+from ingest.summary import FileResult, IngestSummary
+
+TRANSCRIPT_SUFFIXES = SUFFIXES
 
 __all__ = [
-    "MAX_FILE_MB",
+    "NO_SPEAKERS",
+    "READERS",
     "TRANSCRIPT_SUFFIXES",
-    "Chunk",
-    "ChunkerSettings",
-    "ConfigError",
-    "Corpus",
-    "CorpusNotFound",
-    "DatasetError",
-    "Embedder",
-    "EmptyQuestion",
-    "FaissStore",
-    "FileReport",
-    "Filter",
-    "Index",
-    "IndexBusy",
-    "IndexCorrupt",
-    "IndexFolderError",
-    "IndexMismatch",
-    "IndexNotFound",
-    "IndexUnreadable",
-    "IndexWriteError",
-    "IngestReport",
-    "IngestSettings",
-    "InvalidTopK",
-    "LLMBadReply",
-    "LLMError",
-    "LLMNotConfigured",
-    "LLMUnavailable",
-    "Manifest",
-    "ModelNotFound",
-    "NotAnIndexFolder",
-    "QuestionError",
-    "QuestionFileError",
-    "QuestionTooLong",
-    "RerankerNotFound",
-    "Sentence",
-    "Source",
-    "Store",
-    "TranscriptFormatError",
-    "Turn",
-    "UnknownDocument",
-    "UnknownSpeaker",
-    "WebinarRagError",
+    "Document",
+    "FileResult",
+    "IngestSummary",
+    "add_parts",
     "chunk_turns",
-    "default_model_path",
+    "chunker_record",
+    "cut_documents",
+    "embed_documents",
+    "find_transcripts",
+    "identities",
     "ingest",
-    "load_embedder",
-    "minilm_path",
-    "model_label",
-    "normalise",
-    "open_store",
+    "manifest_for",
     "parse_transcript",
+    "ray_job",
+    "read_document",
+    "reader_for",
     "remove_documents",
+    "turn_sentences",
+    "unify_speakers",
 ]

@@ -1,5 +1,5 @@
-"""One identity per person within a document: `Dr. Tsuda`, `TSUDA` and `Makiko Tsuda` are one
-speaker, `Makiko Tsuda`.
+"""One identity per person within a document: `Dr. Okafor`, `OKAFOR` and `Ada Okafor` are one
+speaker, `Ada Okafor`.
 
 Captions and minutes name people inconsistently: a title here, capitals there, the surname
 alone after the first mention. A name whose words (titles dropped, case and accents folded)
@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ingest.turns import Turn
+from webinar_rag.core import Turn
 
 _TITLES = frozenset(
     {
@@ -27,7 +27,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def name_words(name: str) -> frozenset[str]:
-    """The folded words of a name, titles dropped: `Dr. Makiko TSUDA` -> {makiko, tsuda}."""
+    """The folded words of a name, titles dropped: `Dr. Ada OKAFOR` -> {ada, okafor}."""
     folded = "".join(
         c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c)
     )

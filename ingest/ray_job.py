@@ -1,32 +1,34 @@
 """Embedding an archive as a Ray Data job, and bulk-loading its shards into the store.
 
-    parts = embed_archive(sources, settings, shards)      # local Ray, or ray.init(address=...)
-    bulk_load(parts, settings)                             # the configured store, at once
+    cuts = cut_all(read_sources(paths, settings), settings.ingest)
+    shards = embed_archive(cuts, settings, folder)     # local Ray, or ray.init(address=...)
+    bulk_load(read_shards(folder, cuts, dimension), embedder, settings)   # the configured store
 
 The driver reads and cuts the documents (cheap) and hands each distinct text to embed to a Ray
 dataset of rows (key, text), ordered by length so a batch carries little padding.
 `map_batches` runs them through a pool of actors, each loading the embedder once and embedding
 on one thread (so N actors fill N cores, on one machine or a cluster's), and the vectors are
 written as Parquet shards. `read_shards` puts them back with their chunks; `bulk_load` writes
-them to the index folder (one build and an atomic swap) or to PostgreSQL (COPY, one transaction).
+them through the configured store's writer, like any ingest (the folder: one build and an
+atomic swap; PostgreSQL: COPY, one transaction), keeping every other document it holds.
 Needs the `ray` extra: `pip install 'webinar-rag[ray]'`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from ingest.chunks import Chunk
-from ingest.embedder import BULK_THREADS_ENV, Embedder, load_embedder
-from ingest.index import Manifest, Source
-from ingest.runtime import THREADS_ENV
-from ingest.settings import MAX_FILE_MB, IngestSettings
-from ingest.store import store_url
-from ingest.vectors import DocumentVectors, SentenceKey, build_index, cut_documents
+from ingest.files import find_transcripts
+from ingest.flow import add_parts
+from ingest.parts import cut_documents
+from ingest.plan import make_plan, read_files
+from webinar_rag.core import Chunk, IngestSettings, ModelSettings, Settings, Source
+from webinar_rag.models import Embedder, load_embedder
+from webinar_rag.store import EMPTY, DocumentVectors, Held, SentenceKey
 
 CHUNK, SENTENCE = 0, 1  # what a target is: a chunk's vector or a sentence's
 Target = tuple[str, int, int, int]  # (document, CHUNK or SENTENCE, position, text number)
@@ -43,8 +45,8 @@ class Cut:
 class EmbedBatch:
     """The Ray actor: the model loads once per actor; each batch is embedded on one thread."""
 
-    def __init__(self, model_path: str) -> None:
-        self.embedder = load_embedder(model_path)
+    def __init__(self, settings: ModelSettings) -> None:
+        self.embedder = load_embedder(replace(settings, torch_threads=1, embed_threads=1))
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors = self.embedder.embed([str(t) for t in batch["text"]], batch_size=32)
@@ -52,6 +54,7 @@ class EmbedBatch:
 
 
 def cut_all(sources: Sequence[Source], settings: IngestSettings) -> list[Cut]:
+    """Each document cut into chunks, with its sentences' keys (one entity pass for all)."""
     return [
         Cut(s, *part) for s, part in zip(sources, cut_documents(sources, settings), strict=True)
     ]
@@ -74,7 +77,7 @@ def texts_of(cuts: Sequence[Cut], speaker_prefix: bool) -> tuple[list[str], list
 
 def embed_archive(
     cuts: Sequence[Cut],
-    settings: IngestSettings,
+    settings: Settings,
     shards: Path,
     *,
     address: str | None = None,
@@ -90,11 +93,11 @@ def embed_archive(
     actors = actors or max(1, int(ray.available_resources().get("CPU", 1)))
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
-    distinct, _ = texts_of(cuts, settings.speaker_prefix)
+    distinct, _ = texts_of(cuts, settings.ingest.speaker_prefix)
     dataset = ray.data.from_items([{"key": i, "text": t} for i, t in enumerate(distinct)])
     embedded = dataset.map_batches(
         EmbedBatch,
-        fn_constructor_args=(settings.model_path,),
+        fn_constructor_args=(settings.models,),
         batch_size=batch_size,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=actors),
@@ -107,7 +110,8 @@ def embed_archive(
 
 def start_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     """Join the cluster at `address`, or start Ray on this machine. Workers import this
-    checkout's `ingest`, and embed on one thread each."""
+    checkout's packages, and embed on one thread each (OpenMP too: the worker processes'
+    environment is Ray's to set, not ours)."""
     import ray
 
     ray.init(
@@ -116,14 +120,7 @@ def start_ray(address: str | None = None, num_cpus: int | None = None) -> None:
         include_dashboard=False,
         log_to_driver=False,
         configure_logging=False,
-        runtime_env={
-            "env_vars": {
-                "PYTHONPATH": str(ROOT),
-                BULK_THREADS_ENV: "1",
-                THREADS_ENV: "1",
-                "OMP_NUM_THREADS": "1",
-            }
-        },
+        runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}},
     )
 
 
@@ -155,44 +152,15 @@ def read_shards(
     ]
 
 
-def bulk_load(
-    parts: Sequence[DocumentVectors], embedder: Embedder, settings: IngestSettings
-) -> None:
-    """Replace the configured store's contents with `parts`: PostgreSQL (COPY, one
-    transaction) when WEBINAR_RAG_STORE names it, else the index folder (atomic swap)."""
-    from ingest.pipeline import chunker_record
-
-    chunker = chunker_record(settings)
-    manifest = Manifest(
-        model=embedder.name,
-        dimension=embedder.dimension,
-        chunker=chunker,
-        speaker_prefix=settings.speaker_prefix,
-        sources={p.source.name: p.source.sha256 for p in parts},
-        n_chunks=sum(len(p.chunks) for p in parts),
-        n_sentences=sum(len(p.sentence_keys) for p in parts),
-    )
-    url = store_url()
-    if url is None:
-        build_index(parts, manifest).save(settings.index_dir)
-        return
-    from ingest import pg_schema
-    from ingest.pg_ingest import lock
-    from ingest.pg_store import connect
-    from ingest.pg_write import write_parts
-
-    conn = connect(url)
-    with conn, conn.transaction():
-        lock(conn, 0)
-        manifest = Manifest(**{**manifest.__dict__, "vector_index": pg_schema.vector_index()})
-        write_parts(conn, parts, [], manifest, settings.speaker_prefix, fresh=True)
+def bulk_load(parts: Sequence[DocumentVectors], embedder: Embedder, settings: Settings) -> Held:
+    """Write the job's documents into the configured store, through its writer: they replace
+    their earlier versions, and every other document the store holds stays."""
+    return add_parts(parts, embedder, settings)
 
 
-def read_sources(paths: Sequence[Path], max_file_mb: float = MAX_FILE_MB) -> list[Source]:
+def read_sources(paths: Sequence[Path], settings: IngestSettings) -> list[Source]:
     """The transcripts under `paths`, read as ingest reads them (a file that fails or is too
     big is left out: `ingest` reports it)."""
-    from ingest.corpus import find_transcripts
-    from ingest.pipeline import read_plan
-
     files, _ = find_transcripts(paths)
-    return read_plan(files, (), None, None, max_file_mb)[1]
+    plan = make_plan(files, (), EMPTY, reusable=True, format=None, max_mb=settings.max_file_mb)
+    return read_files(plan)

@@ -1,30 +1,24 @@
-"""Load the index, find passages, answer with verbatim speaker citations, or refuse."""
+"""The query path: understand the question, find the passages, answer with verbatim speaker
+citations, or refuse (`retrieval.assistant` reads top to bottom)."""
 
 from retrieval.answerer import REFUSAL
-from retrieval.assistant import Assistant, Request
+from retrieval.assistant import Assistant
+from retrieval.langchain import TranscriptRetriever, hit_to_document
 from retrieval.limits import MAX_K, MAX_QUESTION_CHARS, checked_k, checked_question
+from retrieval.query import Request
 from retrieval.questions import read_questions
-from retrieval.retriever import Searcher, TranscriptRetriever
-from retrieval.settings import Backend, LLMSettings, Settings
-from retrieval.types import DOCUMENT, Answer, Citation, Hit, Place
+from retrieval.search import Searcher
 
 __all__ = [
-    "DOCUMENT",
     "MAX_K",
     "MAX_QUESTION_CHARS",
     "REFUSAL",
-    "Answer",
     "Assistant",
-    "Backend",
-    "Citation",
-    "Hit",
-    "LLMSettings",
-    "Place",
     "Request",
     "Searcher",
-    "Settings",
     "TranscriptRetriever",
     "checked_k",
     "checked_question",
+    "hit_to_document",
     "read_questions",
 ]

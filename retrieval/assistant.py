@@ -1,5 +1,4 @@
-"""The query path, top to bottom, in one place (longer than the house's 250 lines on purpose:
-the house style asks that the path read in one file, and its steps are that path):
+"""The query path, top to bottom, in one place:
 
     question -> whose words -> retrieve -> draft (offline quotes) -> LLM reply -> verify -> Answer
 
@@ -19,28 +18,33 @@ import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
-from pathlib import Path
-from typing import Any, TypeVar, Unpack
+from typing import Any, Unpack
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable
 
-from ingest.embedder import Embedder, load_embedder, model_name
-from ingest.errors import IndexMismatch, LLMError, UnknownSpeaker
-from ingest.faiss_store import as_store
-from ingest.index import Index
-from ingest.store import Store, open_store
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.followups import Resolved, resolve
+from retrieval.langchain import TranscriptRetriever, as_runnable
 from retrieval.limits import checked_k, checked_question
-from retrieval.llm import LLMClient, is_refusal
+from retrieval.llm import LLMClient
 from retrieval.query import Options, Query, Reply, Request
-from retrieval.retriever import Searcher, TranscriptRetriever
-from retrieval.settings import Backend, Settings
+from retrieval.reply import llm_answer
+from retrieval.search import Searcher
 from retrieval.speakers import SpeakerDirectory
-from retrieval.types import DOCUMENT, Answer, Hit
-from retrieval.verify import CitationVerifier, with_quotes
+from retrieval.verify import CitationVerifier
+from webinar_rag.core import (
+    DOCUMENT,
+    Answer,
+    Backend,
+    Hit,
+    IndexMismatch,
+    LLMError,
+    Settings,
+    UnknownSpeaker,
+)
+from webinar_rag.models import Embedder, load_embedder, model_name
+from webinar_rag.store import Store, open_store
 
-T = TypeVar("T")
 log = logging.getLogger("webinar_rag.retrieval")
 _WHO_DID_IT = re.compile(
     r"^\W*(and\s+)?(who|whom)\s+(?!(is|was|are|were|did|does|do|has|had|will|would|can|could|"
@@ -50,18 +54,19 @@ _WHO_DID_IT = re.compile(
 
 
 class Assistant:
-    """`Assistant.load().ask("What does Japan's AI bill enforce?")` -> a cited `Answer`."""
+    """`Assistant.load().ask("Who will send the revised budget?")` -> a cited `Answer`."""
 
-    def __init__(self, index: Index | Store, embedder: Embedder, settings: Settings) -> None:
-        self.index = as_store(index)
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings) -> None:
+        self.store = store
         self.embedder = embedder
         self.settings = settings
-        self.searcher = Searcher.from_settings(index, embedder, settings)
-        self.answerer = ExtractiveAnswerer(index, settings)
-        self.verifier = CitationVerifier(index, embedder, self.answerer.term_weights, settings)
-        texts = {name: s.text for name, s in index.sources.items()}
-        turns = [t for s in index.sources.values() for t in s.turns]
-        self.speakers = SpeakerDirectory(turns, texts, settings)
+        query = settings.query
+        self.searcher = Searcher.from_settings(store, embedder, settings)
+        self.answerer = ExtractiveAnswerer(store, query)
+        self.verifier = CitationVerifier(store, embedder, self.answerer.term_weights, query)
+        texts = {name: s.text for name, s in store.sources.items()}
+        turns = [t for s in store.sources.values() for t in s.turns]
+        self.speakers = SpeakerDirectory(turns, texts, query)
         self._llm: LLMClient | None = None
 
     @classmethod
@@ -70,13 +75,12 @@ class Assistant:
         at the configured folder this raises `IndexNotFound`, whose message says how to build
         it; the index comes first so that such errors come before the model's seconds."""
         settings = settings or Settings()
-        spec = settings.ingest.model_path
         try:
-            store = open_store(settings.ingest.index_dir, expected_model=model_name(Path(spec)))
+            store = open_store(settings.index, model_name(settings.models.embed_model))
         except IndexMismatch:
-            load_embedder(spec)  # a model that cannot load is the error to report first
+            load_embedder(settings.models)  # a model that cannot load is the error to report
             raise
-        return cls(store, load_embedder(spec), settings)
+        return cls(store, load_embedder(settings.models), settings)
 
     # -- the faces of the path ------------------------------------------------------------------
 
@@ -110,28 +114,7 @@ class Assistant:
 
     def chain(self, backend: Backend | None = None) -> Runnable:
         """The same steps as one LangChain runnable: {"question", "speaker"?, "k"?} -> Answer."""
-
-        def request(inputs: dict[str, Any] | str) -> Request:
-            if isinstance(inputs, str):
-                return Request(inputs, backend=backend)
-            return Request(
-                inputs["question"],
-                inputs.get("speaker"),
-                inputs.get("k"),
-                backend,
-                inputs.get("document"),
-                inputs.get("history"),
-            )
-
-        return (
-            RunnableLambda(request)
-            | RunnableLambda(self.understand)
-            | RunnableLambda(self.retrieve)
-            | RunnableLambda(self.draft)
-            | RunnableLambda(lambda query: _result(self.generate(query)))
-            | RunnableLambda(self.finish)
-            | RunnableLambda(lambda query: query.answer)
-        )
+        return as_runnable(self, backend)
 
     def retriever(
         self, k: int | None = None, speaker: str | None = None, document: str | None = None
@@ -147,7 +130,7 @@ class Assistant:
 
     def understand(self, request: Request) -> Query:
         """The question, and whose words it asks for: an explicit filter wins, else the
-        speakers the question is about ("what did the moderator ask Ichikawa" -> the
+        speakers the question is about ("what did the moderator ask Okafor" -> the
         moderator's words)."""
         question = checked_question(request.question)  # the limits every face goes through
         k = checked_k(request.k)
@@ -160,11 +143,11 @@ class Assistant:
         return Query(
             question=resolved.question,
             asked=question,
-            k=k or self.settings.top_k,
+            k=k or self.settings.query.top_k,
             use_llm=use_llm,
             explicit_speaker=explicit,
             speakers=tuple(speakers or self._subjects(resolved.question)),
-            documents=(self.index.document_named(document),) if document else (),
+            documents=(self.store.document_named(document),) if document else (),
             foreign=self.answerer.is_foreign(resolved.question),
             began=began,
         )
@@ -196,16 +179,16 @@ class Assistant:
             grouped=draft.grouped,
             timings_ms={"generate": (time.perf_counter() - began) * 1000},
         )
-        return replace(query, draft=answer)
+        return replace(query, offline=answer)
 
     def generate(self, query: Query, stream: bool = False) -> Generator[str, None, Query]:
         """The LLM's cited reply, when an LLM is used and the transcript answers at all (no
         model can answer from passages that do not). Yields its words when `stream` is set."""
-        assert query.draft is not None
-        if not query.use_llm or query.draft.refused:
+        assert query.offline is not None
+        if not query.use_llm or query.offline.refused:
             return query
         began = time.perf_counter()
-        hits = query.hits[: self.settings.llm_passages]
+        hits = query.hits[: self.settings.query.llm_passages]
         pieces: list[str] = []
         text: str | None = None
         error = None
@@ -224,80 +207,30 @@ class Assistant:
 
     def finish(self, query: Query) -> Query:
         """The answer: the LLM's, with verified citations, or else the draft; and timings."""
-        assert query.draft is not None
-        answer = query.draft
+        assert query.offline is not None
+        answer = query.offline
         generate_ms = answer.timings_ms["generate"]
         if query.reply is not None:
-            answer = self._llm_answer(answer, query.reply, query)
+            cues = self.speakers.cue_text(list(query.speakers))
+            answer = llm_answer(
+                answer,
+                query.reply,
+                query.question,
+                verifier=self.verifier,
+                scores=self.answerer.sentence_scores(query, cues),
+                threshold=self.answerer.threshold(query),
+                settings=self.settings.query,
+                model=self.settings.llm.model,
+            )
             generate_ms = query.reply.ms
         total_ms = (time.perf_counter() - query.began) * 1000
         timings = {"retrieve": query.retrieve_ms, "generate": generate_ms, "total": total_ms}
         return replace(query, answer=replace(answer, timings_ms=timings))
 
-    def _llm_answer(self, extractive: Answer, reply: Reply, query: Query) -> Answer:
-        """The LLM's answer if its citations verify and it answers the question as well as
-        the quotes do, followed by the quotes; else the extractive one, with a notice. The LLM
-        never makes an answer worse: claims off the question or repeated are dropped, an answer
-        whose evidence scores under the quotes' keeps the quotes alone, and one that stands
-        still carries the quotes (small models paraphrase facts away)."""
-        if reply.error or reply.text is None:
-            return replace(
-                extractive,
-                notice=f"The LLM could not answer ({reply.error}); "
-                "this is the offline answer quoted from the transcripts.",
-            )
-        if is_refusal(reply.text):
-            return replace(
-                extractive,
-                notice="The LLM found no answer in the passages; "
-                "these are the closest quotes from the transcripts.",
-            )
-        scores = self.answerer.sentence_scores(query, self.speakers.cue_text(list(query.speakers)))
-        threshold = self.answerer.threshold(query)
-        verified = self.verifier.verify(
-            reply.text,
-            extractive.contexts[: self.settings.llm_passages],
-            query.question,
-            relevance=lambda source, start: scores.get((source, start), float("-inf")),
-            floor=threshold,
-        )
-        if not verified.citations:
-            return replace(
-                extractive,
-                removed_claims=verified.removed,
-                notice="None of the LLM's claims could be verified against the "
-                "transcripts as answering the question; this is the offline answer.",
-            )
-        evidence = max(scores.get((c.source, c.start_char), 0.0) for c in verified.citations)
-        if evidence < extractive.confidence - self.settings.quote_margin:
-            return replace(
-                extractive,
-                removed_claims=verified.removed,
-                notice="The LLM's answer rested on passages that answer the question less "
-                "well than these quotes; these are the quotes.",
-            )
-        notice = None
-        if verified.removed:
-            notice = (
-                f"{len(verified.removed)} claim(s) of the LLM were removed: no passage "
-                "of the transcripts supports them."
-            )
-        text, citations = with_quotes(
-            verified.text, verified.citations, extractive.text, extractive.citations
-        )
-        return replace(
-            extractive,
-            text=text,
-            citations=citations,
-            backend=f"llm:{self.settings.llm.model}",
-            notice=notice,
-            removed_claims=verified.removed,
-        )
-
     # -- helpers --------------------------------------------------------------------------------
 
     def uses_llm(self, backend: Backend | None = None) -> bool:
-        backend = backend or self.settings.backend
+        backend = backend or self.settings.query.backend
         if backend == "auto":
             return self.settings.llm.configured
         return backend == "llm"
@@ -310,19 +243,20 @@ class Assistant:
 
     def source_text(self, source: str) -> str:
         """The transcript text that citation offsets point into."""
-        return self.index.sources[source].text
+        return self.store.sources[source].text
 
     def refreshed(self) -> Assistant:
         """This assistant, or a new one over the index folder's newer contents when an ingest
         has swapped a new index in since this one was loaded (same model and settings). A
         server calls it per question: one `stat`, and a load only after a change. A newer
         index that does not load (damaged, removed) is logged once, and this one answers on."""
-        store = self.index.reloaded(expected_model=self.embedder.name)
-        return self if store is self.index else Assistant(store, self.embedder, self.settings)
+        store = self.store.reloaded(expected_model=self.embedder.name)
+        return self if store is self.store else Assistant(store, self.embedder, self.settings)
 
     def with_settings(self, **changes: Any) -> Assistant:
-        """A copy with other query settings (same model and index), e.g. for a threshold sweep."""
-        return Assistant(self.index, self.embedder, replace(self.settings, **changes))
+        """A copy with other query settings (same model and index), e.g. for a threshold sweep
+        (`Settings.changed` puts each change in its part)."""
+        return Assistant(self.store, self.embedder, self.settings.changed(**changes))
 
     def _standalone(self, question: str, history: Sequence[Answer], use_llm: bool) -> Resolved:
         """A follow-up as a question of its own: the LLM rewrites it when one is used (and
@@ -339,9 +273,9 @@ class Assistant:
         return offline
 
     def _subjects(self, question: str) -> list[str]:
-        """Whose words a question asks for. In "Who disagreed with Tsuda?" the answer is
+        """Whose words a question asks for. In "Who disagreed with Okafor?" the answer is
         someone else: a "who" that is itself the subject of the verb makes the speakers it
-        names topics, not the speakers to search (unlike "Who is Tsuda?", "Who did Tsuda
+        names topics, not the speakers to search (unlike "Who is Okafor?", "Who did Okafor
         name?")."""
         if _WHO_DID_IT.match(question):
             return []
@@ -353,12 +287,3 @@ class Assistant:
             known = ", ".join([*self.speakers.names, DOCUMENT])
             raise UnknownSpeaker(f"No speaker matches {speaker!r}. Use one of: {known}.")
         return resolved
-
-
-def _result(steps: Generator[Any, None, T]) -> T:
-    """Run a step that may yield streamed words to the end, and return what it returns."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value

@@ -1,14 +1,14 @@
 """Follow-up questions: "And what did she say about penalties?", "Who disagreed with him?",
-"What about the EU?" only make sense after the answer before them.
+"What about the budget?" only make sense after the answer before them.
 
 Offline, without a model, two readings cover most follow-ups:
 - a pronoun for a person (she, him, his, 彼女...) with no speaker named is the speaker the
   previous answer quoted first: the pronoun is replaced by that name;
-- an elliptical question ("What about the EU?", "And Japan?", "How about penalties?") keeps
-  the previous question and swaps in its new focus: for the first name-like words of the
-  previous question when it has some ("What does Japan's AI bill enforce?" -> "What does the
-  EU's AI bill enforce?"), else it is added ("What was decided about the budget, and about
-  the EU?").
+- an elliptical question ("What about the budget?", "And Lisbon?", "How about penalties?")
+  keeps the previous question and swaps in its new focus: for the first name-like words of
+  the previous question when it has some ("When does Acme's pilot start?" -> "When does
+  Globex's pilot start?"), else it is added ("What was decided about the budget, and about
+  the hiring plan?").
 Either way the follow-up stays in the previous answer's document when that answer came from
 one. With an LLM, `LLMClient.rewrite` asks the model for the standalone question instead
 (LangChain's history-aware retriever pattern); this module is its fallback.
@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.types import Answer
+from webinar_rag.core import Answer
 
 _PERSON_PRONOUN = re.compile(
     r"\b(she|he|her|him|his|hers|herself|himself)\b|彼女|彼(?!ら)", re.IGNORECASE

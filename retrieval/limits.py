@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.errors import EmptyQuestion, InvalidTopK, QuestionTooLong
+from webinar_rag.core import EmptyQuestion, InvalidTopK, QuestionTooLong
 
 MAX_QUESTION_CHARS = 2_000
 MAX_K = 50

@@ -21,9 +21,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import SecretStr
 
-from ingest.errors import LLMBadReply, LLMUnavailable
-from retrieval.settings import LLMSettings
-from retrieval.types import Answer, Hit
+from webinar_rag.core import Answer, Hit, LLMBadReply, LLMSettings, LLMUnavailable
 
 LLM_REFUSAL = "The transcript does not cover this."
 

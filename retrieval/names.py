@@ -1,4 +1,4 @@
-"""Speaker names written in another script: 津田 is Tsuda, ハイッキラ is Heikkilä.
+"""Speaker names written in another script: 山田 is Yamada, ミュラー is Müller.
 
 A question in Japanese writes the transcript's names in kanji or katakana. Its Japanese runs are
 read out in Hepburn romaji (pykakasi: kanji by their dictionary reading), and each word is

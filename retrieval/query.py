@@ -8,8 +8,7 @@ from typing import TypedDict
 
 import numpy as np
 
-from retrieval.settings import Backend
-from retrieval.types import Answer, Hit
+from webinar_rag.core import Answer, Backend, Hit
 
 
 class Options(TypedDict, total=False):
@@ -55,11 +54,11 @@ class Query:
     explicit_speaker: bool  # the speaker filter came from the caller, not from the question
     speakers: tuple[str, ...]  # whose words to search: full names, or DOCUMENT; () for all
     documents: tuple[str, ...]  # which documents (file names) to search; () for all
-    foreign: bool  # written mostly in a script the transcripts never use (see Settings)
+    foreign: bool  # written mostly in a script the transcripts never use (QuerySettings)
     began: float  # time.perf_counter() when the question came in
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), compare=False)
     hits: tuple[Hit, ...] = ()
     retrieve_ms: float = 0.0
-    draft: Answer | None = None
+    offline: Answer | None = None  # the extractive answer: always drafted
     reply: Reply | None = None
     answer: Answer | None = None

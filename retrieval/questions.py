@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import QuestionFileError
+from webinar_rag.core import QuestionFileError
 
 
 def read_questions(path: Path) -> list[dict[str, Any]]:

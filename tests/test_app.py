@@ -18,21 +18,32 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from conftest import ANSWER_KEYS, ROOT, SOURCE
 from gradio_client import Client
-from llm_server import CUT_TEXT, MODEL_ALIAS, FaultServer
 
-import app
-import cli
 from eval.local_llm import free_port
-from ingest import Chunk, Source, WebinarRagError, parse_transcript
-from retrieval import DOCUMENT, REFUSAL, Answer, Assistant, Citation, Hit
-from retrieval.settings import LLMSettings
-from retrieval.types import Place
-from ui import filters, layout, render
-from ui.chat import Chat
-from ui.examples import example_questions
-from ui.search import Search, hits_html
+from ingest import parse_transcript
+from retrieval import REFUSAL, Assistant
+from tests.support.llm_server import CUT_TEXT, MODEL_ALIAS, FaultServer
+from tests.support.seed import ANSWER_KEYS, ROOT, SOURCE
+from webinar_rag import cli
+from webinar_rag.core import (
+    DOCUMENT,
+    Answer,
+    Chunk,
+    Citation,
+    ConfigError,
+    Hit,
+    LLMSettings,
+    Place,
+    ServeSettings,
+    Source,
+    WebinarRagError,
+)
+from webinar_rag.ui import build_app, filters, launch, render
+from webinar_rag.ui.chat import Chat
+from webinar_rag.ui.examples import example_questions
+from webinar_rag.ui.search import Search, hits_html
+from webinar_rag.ui.serve import parser
 
 BILL = "What does Japan's AI bill enforce?"
 OFF_TOPIC = "What is the recipe for tiramisu?"
@@ -171,7 +182,7 @@ def test_respond_refusal_and_empty_question_look_different(assistant: Assistant)
     _, filtered = final(chat, OFF_TOPIC, speaker="Makiko Tsuda")
     assert "wr-refusal" in filtered and "Only the words of Makiko Tsuda were" in filtered
     _, in_document = final(chat, OFF_TOPIC, document=SOURCE)
-    title = html.escape(assistant.index.sources[SOURCE].label)
+    title = html.escape(assistant.store.sources[SOURCE].label)
     assert f"Only “{title}” was searched" in in_document
     _, both = final(chat, OFF_TOPIC, speaker="Makiko Tsuda", document=SOURCE)
     assert f"Only the words of Makiko Tsuda in “{title}” were searched" in both
@@ -214,7 +225,7 @@ def test_respond_streams_the_llm_and_shows_a_notice_when_it_breaks(
     assert "wr-card" in message
     assert all(piece.strip() not in message for piece in CUT_TEXT)
     # an assistant with an LLM configured offers the choice of backend
-    radios = [b for b in layout.build_app(with_llm).blocks.values() if isinstance(b, gr.Radio)]
+    radios = [b for b in build_app(with_llm).blocks.values() if isinstance(b, gr.Radio)]
     assert any(r.elem_id == "wr-backend" and r.visible for r in radios)
 
 
@@ -356,16 +367,17 @@ def test_search_tab_lists_passages_and_says_why_when_none(assistant: Assistant) 
     assert "No document matches" in search.run(BILL, document="nothing.pdf")
 
 
+@pytest.mark.slow
 def test_document_filter_offers_titles_and_tells_equal_titles_apart(
     assistant: Assistant,
 ) -> None:
     choices = filters.document_choices(assistant)
     assert choices[0] == ("All documents", filters.ALL)
-    assert choices[1] == (assistant.index.sources[SOURCE].label, SOURCE)
-    twin = replace(assistant.index.sources[SOURCE], name="twin.md")
+    assert choices[1] == (assistant.store.sources[SOURCE].label, SOURCE)
+    twin = replace(assistant.store.sources[SOURCE], name="twin.md")
     doubled = assistant.with_settings()
-    doubled.index = copy.copy(assistant.index)
-    doubled.index.sources = {**assistant.index.sources, "twin.md": twin}  # type: ignore[misc]
+    doubled.store = copy.copy(assistant.store)
+    doubled.store.sources = {**assistant.store.sources, "twin.md": twin}  # type: ignore[misc]
     labels = [label for label, _ in filters.document_choices(doubled)]
     assert labels[1:] == [f"{twin.label} ({SOURCE})", f"{twin.label} (twin.md)"]
     speakers = filters.speaker_choices(assistant)
@@ -375,8 +387,8 @@ def test_document_filter_offers_titles_and_tells_equal_titles_apart(
 
 @pytest.mark.slow
 def test_examples_come_from_the_index_and_get_answers(assistant: Assistant) -> None:
-    questions = example_questions(assistant.index)
-    assert questions == example_questions(assistant.index)  # deterministic
+    questions = example_questions(assistant.store)
+    assert questions == example_questions(assistant.store)  # deterministic
     assert len(questions) == 4
     speakers = set(assistant.speakers.names)
     for question in questions:
@@ -391,7 +403,7 @@ def test_examples_come_from_the_index_and_get_answers(assistant: Assistant) -> N
 def test_the_page_names_no_corpus() -> None:
     """The page is for any transcripts: no words of its own say "webinar" (the product's name
     aside) or name the shipped report's subject."""
-    for path in sorted((ROOT / "ui").iterdir()):
+    for path in sorted((ROOT / "webinar_rag" / "ui").iterdir()):
         if path.suffix in (".py", ".css"):
             # the product's name (webinar-rag, WebinarRagError) is not the page's wording
             text = re.sub(r"webinar[-_]?rag", "", path.read_text(encoding="utf-8").casefold())
@@ -402,7 +414,7 @@ def test_the_page_names_no_corpus() -> None:
 def test_passage_html_for_real_citations_shows_the_speaker_and_the_quote(
     assistant: Assistant,
 ) -> None:
-    source = assistant.index.sources[SOURCE]
+    source = assistant.store.sources[SOURCE]
     for question in (BILL, "Who co-organized the webinar?"):
         answer = assistant.ask(question)
         assert answer.citations
@@ -417,29 +429,38 @@ def test_passage_html_for_real_citations_shows_the_speaker_and_the_quote(
 
 
 def test_basic_auth_comes_from_the_environment_only_when_complete() -> None:
-    assert app.auth_from_env({}) is None
+    assert ServeSettings.from_env({}).auth is None
     env = {"WEBINAR_RAG_USER": "ann", "WEBINAR_RAG_PASSWORD": "s3cret"}
-    assert app.auth_from_env(env) == ("ann", "s3cret")
+    assert ServeSettings.from_env(env).auth == ("ann", "s3cret")
     for half in ({"WEBINAR_RAG_USER": "ann"}, {"WEBINAR_RAG_PASSWORD": "s3cret"}):
-        with pytest.raises(WebinarRagError, match="set WEBINAR_RAG_"):
-            app.auth_from_env(half)
+        with pytest.raises(ConfigError, match="set WEBINAR_RAG_"):
+            ServeSettings.from_env(half)
+    assert issubclass(ConfigError, WebinarRagError)  # the faces' one-line error
+
+
+def address(
+    env: dict[str, str], host: str | None = None, port: int | None = None
+) -> tuple[str, int]:
+    where = ServeSettings.from_env(env, host=host, port=port)
+    return where.host, where.port
 
 
 def test_address_defaults_to_localhost_and_arguments_win_over_the_environment() -> None:
-    assert app.address(env={}) == ("127.0.0.1", 7860)
+    assert address({}) == ("127.0.0.1", 7860)
     env = {"WEBINAR_RAG_HOST": "0.0.0.0", "WEBINAR_RAG_PORT": "8080"}
-    assert app.address(env=env) == ("0.0.0.0", 8080)
-    assert app.address("127.0.0.1", 9000, env=env) == ("127.0.0.1", 9000)
+    assert address(env) == ("0.0.0.0", 8080)
+    assert address(env, "127.0.0.1", 9000) == ("127.0.0.1", 9000)
     for bad in ("http", "0", "70000"):
-        with pytest.raises(WebinarRagError, match="not a port number"):
-            app.address(env={"WEBINAR_RAG_PORT": bad})
+        with pytest.raises(ConfigError, match="not a port number"):
+            address({"WEBINAR_RAG_PORT": bad})
 
 
 @pytest.mark.slow
 def test_login_is_required_when_auth_is_set(assistant: Assistant) -> None:
-    demo = app.build_app(assistant)
-    auth = app.auth_from_env({"WEBINAR_RAG_USER": "ann", "WEBINAR_RAG_PASSWORD": "s3cret"})
-    url = app.launch(demo, "127.0.0.1", free_port(), auth=auth, prevent_thread_lock=True)
+    demo = build_app(assistant)
+    login = {"WEBINAR_RAG_USER": "ann", "WEBINAR_RAG_PASSWORD": "s3cret"}
+    auth = ServeSettings.from_env(login).auth
+    url = launch(demo, "127.0.0.1", free_port(), auth=auth, prevent_thread_lock=True)
     try:
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own kinds
             Client(url, verbose=False)
@@ -458,7 +479,7 @@ def test_serve_help_names_the_options(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     for option in ("--host", "--port", "--index", "WEBINAR_RAG_HOST", "WEBINAR_RAG_PORT"):
         assert option in out
-    assert "--port" in app.parser().format_help()
+    assert "--port" in parser().format_help()
 
 
 def test_serve_refuses_half_an_auth_config(
@@ -485,8 +506,9 @@ def test_serve_says_when_the_port_is_taken(
     assert len(err.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_refusal_under_filters_names_them(assistant: Assistant) -> None:
-    title = assistant.index.sources[SOURCE].label
+    title = assistant.store.sources[SOURCE].label
     notice = filters.filtered_notice
     assert notice(assistant, filters.ALL, filters.ALL) == notice(assistant, None, "") == ""
     assert notice(assistant, "Makiko Tsuda", None).startswith(
@@ -501,7 +523,7 @@ def test_a_refusal_under_filters_names_them(assistant: Assistant) -> None:
 
 @pytest.mark.slow
 def test_a_follow_up_in_the_chat_leans_on_the_answer_before(assistant: Assistant) -> None:
-    chat = layout.Chat(assistant)
+    chat = Chat(assistant)
     *_, first = chat.respond("What does Japan's AI bill enforce?", [], [])
     history, cited = first[0], first[1]
     *_, second = chat.respond("What about the EU?", history, cited)

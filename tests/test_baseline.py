@@ -6,8 +6,8 @@ import pytest
 
 from eval.baseline import BaselineSettings, LangChainBaseline
 from eval.metrics import summarise
-from ingest.embedder import minilm_path
 from retrieval import Assistant
+from webinar_rag.models import minilm_path
 
 pytestmark = pytest.mark.slow
 

@@ -11,13 +11,19 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 import pytest
-from conftest import SOURCE, read_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import Chunk, TranscriptFormatError, Turn, chunk_turns, parse_transcript
-from ingest.chunks import normalise, split_sentences
-from ingest.settings import ChunkerSettings
+from ingest import chunk_turns, parse_transcript
+from tests.support.seed import SOURCE, read_corpus
+from webinar_rag.core import (
+    Chunk,
+    ChunkerSettings,
+    TranscriptFormatError,
+    Turn,
+    normalise,
+    split_sentences,
+)
 
 # Plain lower-case words: no abbreviations, no single letters, nothing that reads as a request.
 WORDS = [
@@ -347,7 +353,7 @@ def test_thematic_breaks_are_markup_not_words(rule: str) -> None:
 
 
 def test_the_embedding_prefix_names_who_speaks_and_never_says_none() -> None:
-    from ingest.chunks import Chunk
+    from webinar_rag.core import Chunk
 
     def chunk(speaker: str | None, affiliation: str | None) -> Chunk:
         return Chunk("id", "s.md", 0, speaker, affiliation, 0, 5, "Hello", ())

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ANSWER_KEYS, ROOT, SOURCE, read_corpus, snapshot
-from llm_server import LLM_ENV_VARS
 
-import cli
-from ingest import Embedder, Index
-
-pytestmark = pytest.mark.slow
+from tests.support.llm_server import LLM_ENV_VARS
+from tests.support.seed import ANSWER_KEYS, ROOT, SOURCE, read_corpus, snapshot
+from webinar_rag import cli
+from webinar_rag.models import Embedder
+from webinar_rag.store import load_index
 
 BILL = "What does Japan's AI bill enforce?"
 CITATION_KEYS = {
@@ -87,6 +86,7 @@ def check_answer_json(record: dict[str, Any], question: str) -> None:
         assert isinstance(context["start_char"], int) and isinstance(context["end_char"], int)
 
 
+@pytest.mark.slow
 def test_ask_json_prints_one_object_in_the_contract(
     capsys: pytest.CaptureFixture[str], index_dir: Path
 ) -> None:
@@ -102,6 +102,7 @@ def test_ask_json_prints_one_object_in_the_contract(
     assert record["contexts"]
 
 
+@pytest.mark.slow
 def test_ask_json_questions_file_passes_ids_through(
     capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
 ) -> None:
@@ -125,6 +126,7 @@ def test_ask_json_questions_file_passes_ids_through(
     assert records[1]["citations"] == []
 
 
+@pytest.mark.slow
 def test_ask_prints_cited_lines_for_people(
     capsys: pytest.CaptureFixture[str], index_dir: Path
 ) -> None:
@@ -143,6 +145,7 @@ def test_ask_prints_cited_lines_for_people(
     ), cited[0]
 
 
+@pytest.mark.slow
 def test_ask_refusal_prints_no_citations(
     capsys: pytest.CaptureFixture[str], index_dir: Path
 ) -> None:
@@ -156,6 +159,7 @@ def test_ask_refusal_prints_no_citations(
 # ---- errors: one line, non-zero, nothing else ------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "extra",
     [
@@ -173,6 +177,7 @@ def test_ask_errors(capsys: pytest.CaptureFixture[str], index_dir: Path, extra: 
     assert out == ""
 
 
+@pytest.mark.slow
 def test_unknown_speaker_error_lists_the_speakers(
     capsys: pytest.CaptureFixture[str], index_dir: Path
 ) -> None:
@@ -182,6 +187,7 @@ def test_unknown_speaker_error_lists_the_speakers(
     assert "Makiko Tsuda" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "content",
     [
@@ -204,6 +210,7 @@ def test_bad_questions_file(
     assert out == ""  # the file is checked before any question is answered
 
 
+@pytest.mark.slow
 def test_questions_file_with_a_byte_order_mark(
     capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
 ) -> None:
@@ -226,6 +233,7 @@ def _truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:100])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "damage"),
     [
@@ -271,6 +279,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
     return paths
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "case", ["missing", "no-transcripts", "binary.md", "empty.md", "blank.md", "same-name"]
 )
@@ -291,6 +300,7 @@ def test_ingest_errors_leave_the_index_untouched(
     assert parent in (["index"], [".index.lock", "index"])
 
 
+@pytest.mark.slow
 def test_a_cp1252_transcript_is_read_and_the_encoding_reported(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, embedder: Embedder
 ) -> None:
@@ -299,9 +309,10 @@ def test_a_cp1252_transcript_is_read_and_the_encoding_reported(
     code, out, err = run(capsys, "ingest", str(latin), "--index", str(index))
     assert code == 0, err
     assert "read as cp1252" in out
-    assert "Café Office" in Index.load(index).sources["latin1.md"].text
+    assert "Café Office" in load_index(index).sources["latin1.md"].text
 
 
+@pytest.mark.slow
 def test_ingest_of_an_unchanged_corpus_reports_up_to_date(
     capsys: pytest.CaptureFixture[str], index_copy: Path
 ) -> None:
@@ -315,10 +326,10 @@ def test_ingest_of_an_unchanged_corpus_reports_up_to_date(
 @pytest.mark.parametrize(
     "command",
     [
-        [sys.executable, "-m", "cli"],
+        [sys.executable, "-m", "webinar_rag.cli"],
         [str(Path(sys.executable).parent / "webinar-rag")],
     ],
-    ids=["python-m-cli", "console-script"],
+    ids=["python-m-webinar_rag.cli", "console-script"],
 )
 def test_console_entry_reports_errors_in_one_line(command: list[str], tmp_path: Path) -> None:
     if not Path(command[0]).exists():
@@ -377,6 +388,7 @@ def test_a_missing_index_is_an_error_and_nothing_is_built(
     assert not typo.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("variable", "value"),
     [

@@ -13,24 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import settings_at
 
-import cli
-from ingest import (
-    CorpusNotFound,
-    Embedder,
-    Index,
-    IndexBusy,
-    IngestSettings,
-    UnknownDocument,
-    ingest,
-    remove_documents,
-)
-from ingest.identities import identities
-from ingest.lock import IndexLock, lock_path
-from retrieval import Assistant, Settings
-
-pytestmark = pytest.mark.slow
+from ingest import identities, ingest, remove_documents
+from retrieval import Assistant
+from tests.support.seed import ROOT
+from webinar_rag import cli
+from webinar_rag.core import CorpusNotFound, IndexBusy, Settings, UnknownDocument
+from webinar_rag.models import Embedder
+from webinar_rag.store import load_index, lock_path
+from webinar_rag.store.folder.lock import IndexLock
 
 VTT = """WEBVTT
 
@@ -59,17 +51,18 @@ def corpus(tmp_path: Path, **files: str) -> Path:
     return folder
 
 
-def settings_for(tmp_path: Path, folder: Path) -> IngestSettings:
-    return IngestSettings(corpus=folder, index_dir=tmp_path / "index")
+def settings_for(tmp_path: Path, folder: Path) -> Settings:
+    return settings_at(tmp_path / "index", folder)
 
 
+@pytest.mark.slow
 def test_incremental_ingest_reuses_unchanged_documents(tmp_path: Path, embedder: Embedder) -> None:
     folder = corpus(tmp_path, review_vtt=VTT, wind_txt=LOG)
     settings = settings_for(tmp_path, folder)
     first = ingest(None, settings, embedder=embedder)
     assert {f.name: f.status for f in first.files} == {"review.vtt": "new", "wind.txt": "new"}
-    before = Index.load(settings.index_dir)
-    vtt_vectors = before.vectors_of("review.vtt")[1]
+    before = load_index(settings.index.index_dir)
+    vtt_vectors = before.part("review.vtt").chunk_vectors
 
     (folder / "wind.txt").write_text(LOG + "Ben Lund: Thanks, all.\n", encoding="utf-8")
     (folder / "site.srt").write_text(
@@ -79,17 +72,18 @@ def test_incremental_ingest_reuses_unchanged_documents(tmp_path: Path, embedder:
     second = ingest(None, settings, embedder=embedder)
     statuses = {f.name: f.status for f in second.files}
     assert statuses == {"review.vtt": "unchanged", "wind.txt": "changed", "site.srt": "new"}
-    after = Index.load(settings.index_dir)
-    assert np.array_equal(after.vectors_of("review.vtt")[1], vtt_vectors)  # not re-embedded
+    after = load_index(settings.index.index_dir)
+    assert np.array_equal(after.part("review.vtt").chunk_vectors, vtt_vectors)  # not re-embedded
     assert any("Thanks, all." in c.text for c in after.chunks)
 
     (folder / "site.srt").unlink()
     third = ingest(None, settings, embedder=embedder)
     assert {f.name: f.status for f in third.files}["site.srt"] == "removed"
-    assert set(Index.load(settings.index_dir).sources) == {"review.vtt", "wind.txt"}
+    assert set(load_index(settings.index.index_dir).sources) == {"review.vtt", "wind.txt"}
     assert ingest(None, settings, embedder=embedder).up_to_date
 
 
+@pytest.mark.slow
 def test_a_bad_file_is_reported_and_the_rest_ingested(tmp_path: Path, embedder: Embedder) -> None:
     folder = corpus(tmp_path, review_vtt=VTT, broken_vtt="WEBVTT\n\nnot a cue at all -->\n")
     (folder / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n")
@@ -100,18 +94,20 @@ def test_a_bad_file_is_reported_and_the_rest_ingested(tmp_path: Path, embedder: 
     assert report.sources == ("review.vtt",)
 
 
+@pytest.mark.slow
 def test_a_second_ingest_stops_with_a_clear_message(tmp_path: Path, embedder: Embedder) -> None:
     folder = corpus(tmp_path, review_vtt=VTT)
     settings = settings_for(tmp_path, folder)
-    with IndexLock(settings.index_dir), pytest.raises(IndexBusy, match=r"PID \d+.*--wait"):
+    with IndexLock(settings.index.index_dir), pytest.raises(IndexBusy, match=r"PID \d+.*--wait"):
         ingest(None, settings, embedder=embedder)
     began = time.monotonic()
-    with IndexLock(settings.index_dir), pytest.raises(IndexBusy):
+    with IndexLock(settings.index.index_dir), pytest.raises(IndexBusy):
         ingest(None, settings, embedder=embedder, wait=0.5)
     assert time.monotonic() - began >= 0.5  # it waited before giving up
-    assert not settings.index_dir.exists()
+    assert not settings.index.index_dir.exists()
 
 
+@pytest.mark.slow
 def test_a_lock_whose_process_died_does_not_block(tmp_path: Path, embedder: Embedder) -> None:
     folder = corpus(tmp_path, review_vtt=VTT)
     settings = settings_for(tmp_path, folder)
@@ -119,8 +115,8 @@ def test_a_lock_whose_process_died_does_not_block(tmp_path: Path, embedder: Embe
         [
             sys.executable,
             "-c",
-            "import sys, time; from ingest.lock import IndexLock\n"
-            f"with IndexLock({str(settings.index_dir)!r}):\n"
+            "import sys, time; from webinar_rag.store.folder.lock import IndexLock\n"
+            f"with IndexLock({str(settings.index.index_dir)!r}):\n"
             "    print('locked', flush=True); time.sleep(60)",
         ],
         cwd=ROOT,
@@ -130,20 +126,21 @@ def test_a_lock_whose_process_died_does_not_block(tmp_path: Path, embedder: Embe
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
-    assert lock_path(settings.index_dir).read_text().strip() == str(holder.pid)  # stale file
+    assert lock_path(settings.index.index_dir).read_text().strip() == str(holder.pid)  # stale file
     assert not ingest(None, settings, embedder=embedder).up_to_date
 
 
+@pytest.mark.slow
 def test_a_swap_cut_between_its_renames_is_recovered(tmp_path: Path, embedder: Embedder) -> None:
     folder = corpus(tmp_path, review_vtt=VTT)
     settings = settings_for(tmp_path, folder)
     ingest(None, settings, embedder=embedder)
     aside = tmp_path / ".index.old-crash"
-    os.replace(settings.index_dir, aside)  # what a crash between the two renames leaves
+    os.replace(settings.index.index_dir, aside)  # what a crash between the two renames leaves
     (tmp_path / ".index.tmp-half").mkdir()  # and a half-written new folder
-    assert Index.load(settings.index_dir).sources.keys() == {"review.vtt"}  # read meanwhile
+    assert load_index(settings.index.index_dir).sources.keys() == {"review.vtt"}  # read meanwhile
     assert ingest(None, settings, embedder=embedder).up_to_date
-    assert settings.index_dir.is_dir()
+    assert settings.index.index_dir.is_dir()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".index.lock", "corpus", "index"]
 
 
@@ -155,12 +152,13 @@ def test_speaker_names_are_one_identity_within_a_document() -> None:
     assert found["PERSON1"] == "PERSON1" and found["PERSON10"] == "PERSON10"
 
 
+@pytest.mark.slow
 def test_the_document_filter_and_citation_times(tmp_path: Path, embedder: Embedder) -> None:
     folder = corpus(tmp_path, review_vtt=VTT, wind_txt=LOG)
     settings = settings_for(tmp_path, folder)
     ingest(None, settings, embedder=embedder)
-    assistant = Assistant.load(Settings(ingest=settings, backend="extractive"))
-    assert {t.speaker for t in assistant.index.sources["wind.txt"].turns} == {
+    assistant = Assistant.load(settings)
+    assert {t.speaker for t in assistant.store.sources["wind.txt"].turns} == {
         "Anna Berg",
         "Ben Lund",
         "Dr. Chen",  # "CHEN" is the same person
@@ -177,6 +175,7 @@ def test_the_document_filter_and_citation_times(tmp_path: Path, embedder: Embedd
         assistant.ask("Who checks the noise report?", document="minutes")
 
 
+@pytest.mark.slow
 def test_cli_corpus_commands(
     tmp_path: Path, embedder: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -197,8 +196,7 @@ def test_cli_corpus_commands(
     assert cli.main(["ask", "When will Tom send the tender documents?", "--index", index]) == 0
     assert "Tom Okafor [2:05] (review)" in capsys.readouterr().out
 
-    settings = IngestSettings(corpus=folder, index_dir=Path(index))
-    report = remove_documents(["wind.txt"], settings)
+    report = remove_documents(["wind.txt"], settings_at(Path(index), folder))
     assert report.sources == () and report.files[0].status == "removed"
     assert (folder / ".removed" / "wind.txt").is_file() and not (folder / "wind.txt").exists()
     assert cli.main(["corpus", "list", "--index", index]) == 0
@@ -211,6 +209,7 @@ def test_cli_corpus_commands(
     assert "No document named 'nothing.txt'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_changed_file_that_no_longer_reads_keeps_its_previous_version(
     tmp_path: Path, embedder: Embedder
 ) -> None:
@@ -224,6 +223,6 @@ def test_a_changed_file_that_no_longer_reads_keeps_its_previous_version(
     unchanged = {f.name: f for f in report.files}["wind.txt"]
     assert (unchanged.status, unchanged.speakers, unchanged.turns) == ("unchanged", 3, 5)
     assert unchanged.chunks > 0
-    assert set(Index.load(settings.index_dir).sources) == {"review.vtt", "wind.txt"}
-    with pytest.raises(CorpusNotFound, match="empty index"):
+    assert set(load_index(settings.index.index_dir).sources) == {"review.vtt", "wind.txt"}
+    with pytest.raises(CorpusNotFound, match=r"Removing every document would leave .* empty"):
         remove_documents(["review.vtt", "wind.txt"], settings)

@@ -1,6 +1,6 @@
 """Crashes and concurrent ingests, with real processes: `webinar-rag ingest` killed with
-SIGKILL at random moments (bench.crash, run here at a small scale: >= 20 trials), and two
-ingests of one index started together. The model loads once, in bench.forkcli's server,
+SIGKILL at random moments (tests.support.crash, run here at a small scale: >= 20 trials), and two
+ingests of one index started together. The model loads once, in tests.support.forkcli's server,
 which forks a child per command."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash import Scene, crash_trials, leftovers, scene, together
-from bench.forkcli import ForkCLI
-from ingest.lock import lock_path
+from tests.support.crash import Scene, crash_trials, leftovers, scene, together
+from tests.support.forkcli import ForkCLI
+from webinar_rag.store import lock_path
 
 pytestmark = pytest.mark.slow
 FILES, TURNS = 4, 12  # an incremental ingest from one corpus to the other: a few seconds

@@ -4,11 +4,11 @@ numbers tuned without the questions it scores."""
 from __future__ import annotations
 
 import pytest
-from conftest import QUESTIONS_FILE
 
 from eval.cv import Tuner, fold_of, group_of, objective, scorer, weight_grid
 from eval.runner import load_questions
 from retrieval import Assistant
+from tests.support.seed import QUESTIONS_FILE
 
 
 def test_paraphrases_share_a_group_and_so_a_fold() -> None:

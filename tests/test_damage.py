@@ -13,14 +13,17 @@ from pathlib import Path
 
 import faiss
 import pytest
-from conftest import CORPUS_FILE, ROOT, snapshot
+from conftest import settings_at
 
-import cli
-from ingest import Index, IndexCorrupt, IngestSettings, ingest
-from ingest import folder as index_folder
-from ingest.embedder import Embedder
-from ingest.index import FILES
-from retrieval import Assistant, Settings
+from ingest import ingest
+from retrieval import Assistant
+from tests.support.seed import CORPUS_FILE, ROOT, snapshot
+from webinar_rag import cli
+from webinar_rag.core import IndexCorrupt, Settings
+from webinar_rag.models import Embedder
+from webinar_rag.store import FILES, load_index
+from webinar_rag.store.folder import files as index_folder
+from webinar_rag.store.folder.index import stamp_of
 
 pytestmark = pytest.mark.slow
 BILL = "What does Japan's AI bill enforce?"
@@ -55,7 +58,7 @@ def test_a_damaged_file_is_named_with_the_fix(
 ) -> None:
     damage(index_copy / name)  # type: ignore[operator]
     with pytest.raises(IndexCorrupt) as caught:
-        Index.load(index_copy)
+        load_index(index_copy)
     message = str(caught.value)
     assert f"{name} does not match the checksum" in message
     assert "run `webinar-rag ingest --rebuild`" in message.lower()
@@ -70,7 +73,7 @@ def test_a_load_that_races_a_swap_reads_the_new_folder(
 ) -> None:
     """Files read half from the old folder and half from the new one fail their checksums;
     the load sees that the folder was swapped meanwhile and reads the new one whole."""
-    index = Index.load(index_copy)
+    index = load_index(index_copy)
     before = index.stamp
     real = index_folder.damaged
     raced: list[Path] = []
@@ -83,20 +86,20 @@ def test_a_load_that_races_a_swap_reads_the_new_folder(
         return real(path, expected)
 
     monkeypatch.setattr(index_folder, "damaged", swapped_while_reading)
-    loaded = Index.load(index_copy)
-    assert raced and loaded.stamp == Index.stamp_of(index_copy) != before
+    loaded = load_index(index_copy)
+    assert raced and loaded.stamp == stamp_of(index_copy) != before
 
 
 def test_an_incremental_ingest_rebuilds_a_damaged_index(
     index_copy: Path, embedder: Embedder
 ) -> None:
     edit_a_speaker(index_copy / "chunks.jsonl")
-    settings = IngestSettings(corpus=CORPUS_FILE.parent, index_dir=index_copy)
+    settings = settings_at(index_copy)
     report = ingest([CORPUS_FILE], settings, embedder=embedder)
     assert not report.up_to_date
     assert report.notes and "chunks.jsonl does not match the checksum" in report.notes[0]
     assert "Someone Else" not in (index_copy / "chunks.jsonl").read_text(encoding="utf-8")
-    Index.load(index_copy)
+    load_index(index_copy)
 
 
 def test_a_server_keeps_answering_when_the_new_index_is_damaged(
@@ -112,7 +115,7 @@ def test_a_server_keeps_answering_when_the_new_index_is_damaged(
     damaged.rename(index_copy)  # what a hand-made copy over the folder would do
     assert assistant.refreshed() is assistant
     assert assistant.ask(BILL).to_dict() | {"timings_ms": None} == before | {"timings_ms": None}
-    Index.load(aside).save(index_copy)  # a good index written over it is picked up
+    load_index(aside).save(index_copy)  # a good index written over it is picked up
     assert assistant.refreshed() is not assistant
 
 
@@ -147,7 +150,16 @@ def test_an_unreadable_index_folder_is_one_line(index_copy: Path) -> None:
     unprivileged = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
     try:
         done = subprocess.run(
-            [*unprivileged, sys.executable, "-m", "cli", "ask", BILL, "--index", str(index_copy)],
+            [
+                *unprivileged,
+                sys.executable,
+                "-m",
+                "webinar_rag.cli",
+                "ask",
+                BILL,
+                "--index",
+                str(index_copy),
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,

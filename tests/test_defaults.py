@@ -10,13 +10,14 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from conftest import ROOT
 
-import app
 from retrieval import Assistant
+from tests.support.seed import ROOT
+from webinar_rag.core import ServeSettings
+from webinar_rag.ui import build_app, launch
 
 LOCK = ROOT / "requirements.lock"
-SOURCES = ("ingest", "retrieval", "ui", "cli", "eval", "bench", "app.py")
+SOURCES = ("webinar_rag", "ingest", "retrieval", "eval", "bench", "app.py")
 UNPICKLING = re.compile(
     r"pickle\.loads?\(|allow_pickle=True|torch\.load\(|allow_dangerous_deserialization=True"
 )
@@ -85,15 +86,13 @@ def test_serving_binds_loopback_and_never_shares(
 ) -> None:
     seen: dict[str, Any] = {}
 
-    def launch(self: gr.Blocks, **kwargs: Any) -> tuple[None, str, None]:
+    def fake_launch(self: gr.Blocks, **kwargs: Any) -> tuple[None, str, None]:
         seen.update(kwargs)
         return None, "http://127.0.0.1:7860/", None
 
-    monkeypatch.setattr(gr.Blocks, "launch", launch)
-    for name in ("WEBINAR_RAG_HOST", "WEBINAR_RAG_PORT"):
-        monkeypatch.delenv(name, raising=False)
-    host, port = app.address()
-    app.launch(app.build_app(assistant), host, port)
+    monkeypatch.setattr(gr.Blocks, "launch", fake_launch)
+    where = ServeSettings.from_env({})  # no WEBINAR_RAG_HOST / _PORT: the defaults
+    launch(build_app(assistant), where.host, where.port)
     assert seen["server_name"] == "127.0.0.1" and seen["share"] is False
     assert seen["max_file_size"] == 20_000_000  # ingest's limit for one transcript
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from transcript_files import DATA
 
 from eval.elitr.benchmark import main
 from eval.elitr.data import Question, extract_transcripts, load_questions
 from eval.elitr.scoring import aggregate, content_words, met, people, recall, score, who_outcome
 from eval.metrics import Record
-from ingest.embedder import Embedder
+from tests.support.seed import ROOT
+from tests.support.transcript_files import DATA
+from webinar_rag.models import Embedder
 
 ELITR_DEV = DATA / "elitr-bench" / "elitr-bench-dev.zip"
 

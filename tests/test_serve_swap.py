@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from bench.corpora import write_corpus
-from bench.forkcli import ForkCLI, Result
-from bench.load import plain
-from bench.load import served as serving
-from ingest import Embedder, ingest
-from retrieval import Assistant, Settings
+from ingest import ingest
+from retrieval import Assistant
+from tests.support.corpora import write_corpus
+from tests.support.forkcli import ForkCLI, Result
+from tests.support.load import plain
+from tests.support.load import served as serving
+from webinar_rag.core import Settings
+from webinar_rag.models import Embedder
 
 pytestmark = pytest.mark.slow
 QUESTION = "What does the lighthouse repaint cost?"
@@ -32,7 +34,7 @@ def served(
 ) -> Iterator[tuple[str, Settings, Path]]:
     corpus = write_corpus(tmp_path / "corpus", files=4, turns=12)
     local = settings.at_index(tmp_path / "index" / "index").at_corpus(corpus)
-    ingest([corpus], local.ingest, embedder=embedder)
+    ingest([corpus], local, embedder=embedder)
     with serving(Assistant.load(local)) as url:
         yield url, local, corpus
 
@@ -66,7 +68,7 @@ def test_serve_answers_through_an_ingest_and_then_from_the_new_index(
     result: list[Result] = []
     try:
         time.sleep(1.0)
-        index_dir = str(local.ingest.index_dir)
+        index_dir = str(local.index.index_dir)
         result = fork_cli.run([["ingest", str(corpus), "--index", index_dir]])
         swapped = time.monotonic()
         time.sleep(2.0)  # the answers after the swap

@@ -5,31 +5,23 @@ then what only the database has: incremental, transactional ingest shared by man
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS_FILE, QUESTIONS_FILE, SOURCE
+from conftest import settings_at
 from test_corpus import LOG, VTT, corpus
 
-from ingest import (
-    CorpusNotFound,
-    Embedder,
-    FaissStore,
-    Filter,
-    IndexBusy,
-    IngestSettings,
-    Store,
-    ingest,
-    remove_documents,
-)
-from ingest.index import Index
-from ingest.pg_ingest import connect, load_index, lock
-from ingest.pg_store import PgStore
-from ingest.pg_write import write_parts
-from ingest.store import STORE_ENV
-from ingest.vectors import DocumentVectors
-from retrieval import Assistant, Settings
+from ingest import ingest, remove_documents
+from retrieval import Assistant
+from tests.support.seed import CORPUS_FILE, QUESTIONS_FILE, SOURCE
+from webinar_rag.core import CorpusNotFound, IndexBusy, IndexSettings
+from webinar_rag.models import Embedder
+from webinar_rag.store import FaissStore, Filter, Store, copy_index, load_index
+from webinar_rag.store.postgres.rows import write_rows
+from webinar_rag.store.postgres.store import PgStore, connect
+from webinar_rag.store.postgres.writer import lock
 
 pytestmark = [pytest.mark.slow]
 STORES = ["faiss", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -38,11 +30,11 @@ STORES = ["faiss", pytest.param("postgresql", marks=pytest.mark.postgres)]
 @pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, index_dir: Path) -> Store:
     """The session's index as either store (the database gets a copy of the folder's rows)."""
-    index = Index.load(index_dir)
+    index = load_index(index_dir)
     if request.param == "faiss":
         return FaissStore(index)
     url = request.getfixturevalue("pg_url")
-    load_index(url, index)
+    copy_index(index_dir, IndexSettings(store_url=url))
     return PgStore.open(url, expected_model=index.manifest.model)
 
 
@@ -64,12 +56,12 @@ def test_speaker_and_document_filters_are_exact(on_store: Assistant) -> None:
     assert hits and {h.chunk.speaker for h in hits} == {"Makiko Tsuda"}
     assert on_store.search("AI regulation", document=SOURCE, k=3)
     everyone = on_store.searcher.search("AI regulation", k=50)
-    assert len(everyone) == len(on_store.index.chunks)  # a small index is ranked whole
+    assert len(everyone) == len(on_store.store.chunks)  # a small index is ranked whole
 
 
 def test_bm25_and_dense_rankings_agree_with_the_folder(store: Store, index_dir: Path) -> None:
     """The database's SQL BM25 and pgvector scores against bm25s and FAISS on the same rows."""
-    folder = FaissStore(Index.load(index_dir))
+    folder = FaissStore(load_index(index_dir))
     vector = np.asarray(folder.index.chunk_vectors.reconstruct(3))
     for question in ("penalties in Japan's AI bill", "sandbox", "who moderated the webinar"):
         mine, theirs = store.lexical(question, 10), folder.lexical(question, 10)
@@ -88,7 +80,7 @@ def test_bm25_and_dense_rankings_agree_with_the_folder(store: Store, index_dir: 
 def test_every_dev_question_gets_the_same_answer_from_both_stores(
     assistant: Assistant, index_dir: Path, pg_url: str
 ) -> None:
-    load_index(pg_url, Index.load(index_dir))
+    copy_index(index_dir, IndexSettings(store_url=pg_url))
     database = Assistant(PgStore.open(pg_url), assistant.embedder, assistant.settings)
     for line in QUESTIONS_FILE.read_text("utf-8").splitlines():
         question = json.loads(line)["question"]
@@ -99,15 +91,16 @@ def test_every_dev_question_gets_the_same_answer_from_both_stores(
 
 @pytest.mark.postgres
 def test_database_ingest_is_incremental_and_shared_by_readers(
-    tmp_path: Path, embedder: Embedder, pg_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, embedder: Embedder, pg_url: str
 ) -> None:
-    monkeypatch.setenv(STORE_ENV, pg_url)
     folder = corpus(tmp_path, review_vtt=VTT)
-    settings = IngestSettings(corpus=folder, index_dir=tmp_path / "unused")
+    unused = tmp_path / "unused"
+    settings = settings_at(unused, folder)
+    settings = replace(settings, index=IndexSettings(index_dir=unused, store_url=pg_url))
     first = ingest(None, settings, embedder=embedder)
-    assert [f.status for f in first.files] == ["new"] and not (tmp_path / "unused").exists()
-    reader = Assistant.load(Settings(ingest=settings, backend="extractive"))
-    assert isinstance(reader.index, PgStore) and set(reader.index.sources) == {"review.vtt"}
+    assert [f.status for f in first.files] == ["new"] and not unused.exists()
+    reader = Assistant.load(settings)
+    assert isinstance(reader.store, PgStore) and set(reader.store.sources) == {"review.vtt"}
     ids = _chunk_ids(pg_url, "review.vtt")
     (folder / "wind.txt").write_text(LOG, encoding="utf-8")
     second = ingest(None, settings, embedder=embedder)
@@ -118,7 +111,7 @@ def test_database_ingest_is_incremental_and_shared_by_readers(
     assert _chunk_ids(pg_url, "review.vtt") == ids  # the unchanged document was not rewritten
     assert reader.refreshed() is not reader  # a reader (another `serve`) sees the new corpus
     fresh = reader.refreshed()
-    assert set(fresh.index.sources) == {"review.vtt", "wind.txt"}
+    assert set(fresh.store.sources) == {"review.vtt", "wind.txt"}
     assert fresh.refreshed() is fresh
     answer = fresh.ask("When does the council get the noise report?", document="wind.txt")
     assert not answer.refused and answer.citations[0].source == "wind.txt"
@@ -128,25 +121,25 @@ def test_database_ingest_is_incremental_and_shared_by_readers(
     assert [(f.name, f.status) for f in removed.files] == [("review.vtt", "removed")]
     assert (folder / ".removed" / "review.vtt").is_file()
     assert set(PgStore.open(pg_url).sources) == {"wind.txt"}
-    with pytest.raises(CorpusNotFound, match="empty index"):
+    with pytest.raises(CorpusNotFound, match=r"Removing every document would leave .* empty"):
         remove_documents(["wind.txt"], settings)
     assert ingest(None, settings, embedder=embedder).up_to_date
 
 
 @pytest.mark.postgres
 def test_a_failed_database_ingest_leaves_the_previous_corpus(index_dir: Path, pg_url: str) -> None:
-    index = Index.load(index_dir)
-    load_index(pg_url, index)
+    index = load_index(index_dir)
+    copy_index(index_dir, IndexSettings(store_url=pg_url))
     reader = PgStore.open(pg_url)
     before = (reader.generation, len(reader.chunks))
 
     def parts_then_crash() -> object:
-        yield DocumentVectors.reuse(index, SOURCE)  # written: its rows are deleted and re-added
+        yield index.part(SOURCE)  # written: its rows are deleted and re-added
         raise RuntimeError("the ingest died half way")
 
     conn = connect(pg_url)
     with pytest.raises(RuntimeError, match="half way"), conn.transaction():
-        write_parts(conn, parts_then_crash(), [SOURCE], index.manifest, True)  # type: ignore[arg-type]
+        write_rows(conn, parts_then_crash(), [SOURCE], index.manifest)  # type: ignore[arg-type]
     conn.close()
     after = PgStore.open(pg_url)
     assert (after.generation, len(after.chunks)) == before

@@ -6,10 +6,10 @@ import json
 from itertools import pairwise
 
 import pytest
-from conftest import ROOT, SOURCE, read_corpus
 
-from ingest import TranscriptFormatError, Turn, parse_transcript
-from ingest.chunks import normalise, split_sentences
+from ingest import parse_transcript
+from tests.support.seed import ROOT, SOURCE, read_corpus
+from webinar_rag.core import TranscriptFormatError, Turn, normalise, split_sentences
 
 TEXT = read_corpus()
 TURNS = parse_transcript(TEXT, SOURCE)

@@ -11,17 +11,18 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-import app
 from eval.local_llm import free_port
-from ingest import Embedder, ingest
-from retrieval import Assistant, Settings
+from ingest import ingest
+from retrieval import Assistant
+from tests.support.seed import ROOT
+from webinar_rag.core import Settings
+from webinar_rag.models import Embedder
+from webinar_rag.ui import build_app, launch
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -70,12 +71,10 @@ def changes_url(
         "Tomas: The cables arrive in October.\n",
         encoding="utf-8",
     )
-    ingest_settings = replace(settings.ingest, corpus=corpus, index_dir=root / "index")
-    ingest([corpus], ingest_settings, embedder=embedder)
-    demo = app.build_app(
-        Assistant.load(replace(settings, ingest=ingest_settings)), allow_changes=True
-    )
-    url = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    local = settings.at_index(root / "index").at_corpus(corpus)
+    ingest([corpus], local, embedder=embedder)
+    demo = build_app(Assistant.load(local), allow_changes=True)
+    url = launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True)
     try:
         yield url
     finally:

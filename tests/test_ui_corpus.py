@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import html
 import itertools
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pytest
 
-import app
-from ingest import Embedder, ingest
-from retrieval import Assistant, Settings
-from ui import build_app
-from ui.chat import Chat
-from ui.corpus import KEEP_ONE, NO_FILES, NO_PICK, OFF, Corpus
-from ui.filters import ALL, document_choices
-from ui.layout import index_views
-from ui.live import Live
-from ui.uploads import REMOVED, corpus_name, save
+from ingest import ingest
+from retrieval import Assistant
+from webinar_rag.core import Settings
+from webinar_rag.models import Embedder
+from webinar_rag.ui import allows_changes, build_app
+from webinar_rag.ui.chat import Chat
+from webinar_rag.ui.documents import KEEP_ONE, NO_FILES, NO_PICK, OFF, DocumentsTab
+from webinar_rag.ui.filters import ALL, document_choices
+from webinar_rag.ui.layout import index_views
+from webinar_rag.ui.live import Live
+from webinar_rag.ui.uploads import REMOVED, corpus_name, save
 
 STANDUP = (
     "Priya: The harbour bridge needs new cables before winter.\n"
@@ -51,9 +51,9 @@ def small(tmp_path: Path, embedder: Embedder, settings: Settings) -> Assistant:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "standup.txt").write_text(STANDUP, encoding="utf-8")
-    ingest_settings = replace(settings.ingest, corpus=corpus, index_dir=tmp_path / "index")
-    ingest([corpus], ingest_settings, embedder=embedder)
-    return Assistant.load(replace(settings, ingest=ingest_settings))
+    local = settings.at_index(tmp_path / "index").at_corpus(corpus)
+    ingest([corpus], local, embedder=embedder)
+    return Assistant.load(local)
 
 
 def uploaded(tmp_path: Path, name: str, text: str) -> str:
@@ -64,7 +64,7 @@ def uploaded(tmp_path: Path, name: str, text: str) -> str:
     return str(folder / name)
 
 
-def statuses(corpus: Corpus, files: list[str], replace: bool = False) -> list[str]:
+def statuses(corpus: DocumentsTab, files: list[str], replace: bool = False) -> list[str]:
     return [status for status, _ in corpus.upload(files, replace)]
 
 
@@ -81,7 +81,7 @@ def test_uploads_are_ingested_and_the_chat_answers_from_them_at_once(
         uploaded(tmp_path, "volcanoes.vtt", VOLCANOES),
         uploaded(tmp_path, "minutes.txt", MINUTES),
     ]
-    progress, done = statuses(Corpus(small, allow_changes=True), files)
+    progress, done = statuses(DocumentsTab(small, allow_changes=True), files)
     assert "wr-progress" in progress and "volcanoes.vtt" in progress
     assert "<b>volcanoes.vtt</b> new: vtt, 2 speaker(s), 2 turns" in done
     assert "<b>minutes.txt</b> new: log, 2 speaker(s), 2 turns" in done
@@ -148,7 +148,7 @@ def test_upload_names_cannot_leave_the_corpus_folder(tmp_path: Path) -> None:
 def test_a_different_file_of_a_taken_name_is_only_added_as_an_explicit_replace(
     small: Assistant, tmp_path: Path
 ) -> None:
-    corpus = Corpus(small, allow_changes=True)
+    corpus = DocumentsTab(small, allow_changes=True)
     folder = Path(small.settings.ingest.corpus)
     *_, same = statuses(corpus, [uploaded(tmp_path, "standup.txt", STANDUP)])
     assert "is already in the corpus, unchanged" in same
@@ -162,14 +162,14 @@ def test_a_different_file_of_a_taken_name_is_only_added_as_an_explicit_replace(
     assert "<b>standup.txt</b> changed" in replaced
     assert (folder / "standup.txt").read_text(encoding="utf-8") == changed
     assert (folder / REMOVED / "standup.txt").read_text(encoding="utf-8") == STANDUP
-    assert "September" in Live(small)().index.sources["standup.txt"].text
+    assert "September" in Live(small)().store.sources["standup.txt"].text
 
 
 @pytest.mark.slow
 def test_an_unreadable_upload_is_not_kept_and_what_it_replaced_comes_back(
     small: Assistant, tmp_path: Path
 ) -> None:
-    corpus = Corpus(small, allow_changes=True)
+    corpus = DocumentsTab(small, allow_changes=True)
     broken = [uploaded(tmp_path, "broken.vtt", "not captions"), uploaded(tmp_path, "x.exe", "MZ")]
     *_, done = statuses(corpus, broken)
     assert done.count('class="wr-failed"') == 2
@@ -189,7 +189,7 @@ def test_an_unreadable_upload_is_not_kept_and_what_it_replaced_comes_back(
     assert '<li class="wr-failed"><b>standup.txt</b> could not be read' in emptied
     assert "The file it replaced was put back." in emptied
     assert (folder / "standup.txt").read_text(encoding="utf-8") == STANDUP
-    assert Live(small)().index.sources["standup.txt"].text == STANDUP
+    assert Live(small)().store.sources["standup.txt"].text == STANDUP
 
 
 @pytest.mark.slow
@@ -197,7 +197,7 @@ def test_remove_moves_the_file_aside_and_the_page_forgets_the_document(
     small: Assistant, tmp_path: Path
 ) -> None:
     live = Live(small)
-    corpus, chat = Corpus(live, allow_changes=True), Chat(live)
+    corpus, chat = DocumentsTab(live, allow_changes=True), Chat(live)
     statuses(corpus, [uploaded(tmp_path, "volcanoes.vtt", VOLCANOES)])
     *_, answered = chat.respond("What do geologists monitor?", [], [], document="volcanoes.vtt")
     cited = answered[1]
@@ -209,7 +209,7 @@ def test_remove_moves_the_file_aside_and_the_page_forgets_the_document(
     done = corpus.remove(["volcanoes.vtt"])
     assert "its file moved to .removed/" in done
     assert in_corpus(small) == {"standup.txt", f"{REMOVED}/volcanoes.vtt"}
-    assert list(live().index.sources) == ["standup.txt"]
+    assert list(live().store.sources) == ["standup.txt"]
     assert "removed since this answer" in chat.open_citation("1:1", cited)
 
     views = index_views(live(), "Dan", "volcanoes.vtt", "Priya", "standup.txt")
@@ -226,13 +226,13 @@ def test_remove_moves_the_file_aside_and_the_page_forgets_the_document(
 def test_changes_are_refused_when_the_server_does_not_allow_them(
     small: Assistant, tmp_path: Path
 ) -> None:
-    corpus = Corpus(small)  # the default: off
+    corpus = DocumentsTab(small)  # the default: off
     file = uploaded(tmp_path, "volcanoes.vtt", VOLCANOES)
     (status, box), *rest = list(corpus.upload([file]))
     assert OFF in status and not rest and box == gr.update(value=None)
     assert not Path(file).exists() and in_corpus(small) == {"standup.txt"}
     assert OFF in corpus.remove(["standup.txt"])
-    assert list(Live(small)().index.sources) == ["standup.txt"]
+    assert list(Live(small)().store.sources) == ["standup.txt"]
 
     def visible(demo: gr.Blocks, elem_id: str) -> bool:
         block: Any = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == elem_id)
@@ -247,14 +247,14 @@ def test_changes_are_refused_when_the_server_does_not_allow_them(
     assert not visible(off, "wr-remove")
     assert not visible(on, "wr-off") and visible(on, "wr-upload") and visible(on, "wr-remove")
 
-    allowed = Corpus(small, allow_changes=True)
+    allowed = DocumentsTab(small, allow_changes=True)
     assert NO_FILES in next(allowed.upload([]))[0]
 
 
 def test_changes_are_allowed_only_on_this_machine_or_behind_a_login() -> None:
     login = ("ann", "s3cret")
     for host in ("127.0.0.1", "localhost", "::1"):
-        assert app.allows_changes(host, None)
+        assert allows_changes(host, None)
     for host in ("0.0.0.0", "192.168.1.20", "::"):
-        assert not app.allows_changes(host, None)
-        assert app.allows_changes(host, login)
+        assert not allows_changes(host, None)
+        assert allows_changes(host, login)

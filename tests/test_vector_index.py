@@ -8,9 +8,9 @@ import faiss
 import numpy as np
 import pytest
 
-from ingest import FaissStore, Filter, vector_index
-from ingest.index import Index
-from ingest.vector_index import THRESHOLD_ENV
+from webinar_rag.core import ConfigError, IndexSettings
+from webinar_rag.store import FaissStore, Filter, Index, load_index
+from webinar_rag.store import vectors as vector_index
 
 
 def unit_rows(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -19,7 +19,7 @@ def unit_rows(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def test_the_index_is_flat_up_to_the_threshold_and_hnsw_above(monkeypatch: pytest.MonkeyPatch):
+def test_the_index_is_flat_up_to_the_threshold_and_hnsw_above() -> None:
     vectors = unit_rows(300)
     assert vector_index.describe(vector_index.build(vectors, 32, limit=300))["kind"] == "flat"
     hnsw = vector_index.build(vectors, 32, limit=299)
@@ -30,9 +30,10 @@ def test_the_index_is_flat_up_to_the_threshold_and_hnsw_above(monkeypatch: pytes
         "efSearch": vector_index.EF_SEARCH,
         "exact": False,
     }
-    monkeypatch.setenv(THRESHOLD_ENV, "not a number")
-    with pytest.raises(Exception, match="WEBINAR_RAG_ANN_THRESHOLD"):
-        vector_index.threshold()
+    assert IndexSettings().ann_threshold == 100_000
+    assert IndexSettings.from_env({"WEBINAR_RAG_ANN_THRESHOLD": "300"}).ann_threshold == 300
+    with pytest.raises(ConfigError, match="WEBINAR_RAG_ANN_THRESHOLD"):
+        IndexSettings.from_env({"WEBINAR_RAG_ANN_THRESHOLD": "not a number"})
 
 
 def test_hnsw_finds_the_exact_neighbours_and_filters_never_leak() -> None:
@@ -61,20 +62,13 @@ def test_hnsw_finds_the_exact_neighbours_and_filters_never_leak() -> None:
 
 
 @pytest.mark.slow
-def test_a_store_over_hnsw_answers_with_exact_filters(
-    index_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_store_over_hnsw_answers_with_exact_filters(index_dir: Path) -> None:
     """The shipped index rebuilt above a threshold of 0 chunks: HNSW, recorded as such."""
-    monkeypatch.setenv(THRESHOLD_ENV, "0")
-    index = Index.load(index_dir)
-    rebuilt = Index.build(
-        index.manifest,
-        index.chunks,
-        list(index.sources.values()),
-        index.chunk_vectors.reconstruct_n(0, index.chunk_vectors.ntotal),
-        index.sentence_vectors.reconstruct_n(0, index.sentence_vectors.ntotal),
-        list(index.sentence_rows),
-    )
+    index = load_index(index_dir)
+    assert index.manifest.vector_index["kind"] == "flat"
+    parts = [index.part(name) for name in index.sources]
+    rebuilt = Index.build(index.manifest, parts, ann_threshold=0)
+    assert [c.id for c in rebuilt.chunks] == [c.id for c in index.chunks]
     assert rebuilt.manifest.vector_index["kind"] == "hnsw"
     store, flat = FaissStore(rebuilt), FaissStore(index)
     vector = np.asarray(index.chunk_vectors.reconstruct(5), np.float32)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from retrieval.types import Citation
 from retrieval.verify import split_claims, with_quotes
+from webinar_rag.core import Citation
 
 
 def cite(n: int, start: int, quote: str, speaker: str = "A. Speaker") -> Citation:

@@ -10,5 +10,5 @@ go through the product's `ingest()`; every question is asked about its own meeti
 only: nothing of the product is tuned on these questions (it is judged on a held-out split).
 
 data.py (the zip) -> runner.py (ask every configuration) -> scoring.py (recall,
-attribution, refusals) -> report.py; benchmark.py is the command.
+attribution, refusals) -> writeup.py; benchmark.py is the command.
 """

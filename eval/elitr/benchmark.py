@@ -18,15 +18,17 @@ from typing import Any
 
 from eval import elitr
 from eval.elitr.data import TYPES, Question, extract_transcripts, load_questions
-from eval.elitr.report import report
 from eval.elitr.runner import Row, answer_all, baseline_row, dense_row, product_row
 from eval.elitr.scoring import TARGETS, Scored, aggregate, met, score
+from eval.elitr.writeup import write_up
+from eval.errors import DatasetError
 from eval.local_llm import ALIAS, MODELS, local_llm
 from eval.metrics import Record
 from eval.paths import ELITR_DEV, shown, write_results
 from eval.qmsum.metrics import paired_difference
-from ingest import DatasetError, IngestReport, WebinarRagError, ingest
-from retrieval import Assistant, Backend, Settings
+from ingest import IngestSummary, ingest
+from retrieval import Assistant
+from webinar_rag.core import Backend, Settings, WebinarRagError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         questions = load_questions(args.data)
         with ExitStack() as stack:
-            settings = Settings(backend="extractive")
+            # Its own index folder: never the configured store (WEBINAR_RAG_STORE).
+            settings = Settings.from_env(parts=("models", "query")).changed(backend="extractive")
             if args.local_llm and "llm" in backends:
                 url = stack.enter_context(local_llm(args.local_llm))
                 settings = replace(settings, llm=replace(settings.llm, base_url=url, model=ALIAS))
@@ -45,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="elitr-")))
             files = extract_transcripts(args.data, work / "transcripts")
             settings = settings.at_index(work / "index")
-            ingested = ingest(files, settings.ingest, progress=True)
+            ingested = ingest(files, settings, progress=True)
             if ingested.failed:
                 raise DatasetError(f"{ingested.failed[0].name}: {ingested.failed[0].error}")
             assistant = Assistant.load(settings)
@@ -69,14 +72,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "index": _index(assistant, ingested),
         "ingest": {"seconds": round(ingested.seconds, 1), "stages": ingested.stages},
         "settings": {
-            "refusal_threshold": settings.refusal_threshold,
-            "top_k": settings.top_k,
-            "max_quotes": settings.max_quotes,
+            "refusal_threshold": settings.query.refusal_threshold,
+            "top_k": settings.query.top_k,
+            "max_quotes": settings.query.max_quotes,
         },
         "targets": {m: {"direction": d, "value": v} for m, (d, v) in TARGETS.items()},
         "configurations": {
             row.name: {"description": row.description}
-            | _scores(questions, answers[row.name], row.product, settings.refusal_threshold)
+            | _scores(questions, answers[row.name], row.product, settings.query.refusal_threshold)
             for row in [*rows, baseline]
         },
         "fusion": _fusion(questions, answers, rows),
@@ -86,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "total": round(time.perf_counter() - began, 1),
         },
     }
-    write_results(args.out, "elitr", report(summary), summary)
+    write_results(args.out, "elitr", write_up(summary), summary)
     return 0
 
 
@@ -171,12 +174,12 @@ def _fusion(
     return out
 
 
-def _index(assistant: Assistant, ingested: IngestReport) -> dict[str, Any]:
+def _index(assistant: Assistant, ingested: IngestSummary) -> dict[str, Any]:
     """The index, and per file what the reader made of it. `asking`: the share of its
     sentences marked as part of a question (the extractive answer never quotes those)."""
-    manifest = assistant.index.manifest
+    manifest = assistant.store.manifest
     sentences: dict[str, dict[tuple[int, int], bool]] = {}
-    for chunk in assistant.index.chunks:
+    for chunk in assistant.store.chunks:
         for s in chunk.sentences:
             sentences.setdefault(chunk.source, {})[(s.start_char, s.end_char)] = s.asks
     return {

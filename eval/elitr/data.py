@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest import DatasetError
+from eval.errors import DatasetError
 
 PASSWORD = b"utter"  # the authors' public password
 QUESTIONS = "dev/questions/elitr-bench-qa_dev.json"  # every question stands alone

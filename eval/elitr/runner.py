@@ -19,8 +19,9 @@ from tqdm import tqdm
 from eval.baseline import BASELINE_NAME, LangChainBaseline
 from eval.elitr.data import Question
 from eval.metrics import Record
-from ingest import minilm_path
-from retrieval import Assistant, Backend
+from retrieval import Assistant
+from webinar_rag.core import Backend
+from webinar_rag.models import minilm_path
 
 Ask = Callable[[Question], Record]
 
@@ -67,7 +68,7 @@ def baseline_row(assistant: Assistant, meetings: Sequence[str]) -> tuple[Row, fl
     began = time.perf_counter()
     model = minilm_path()
     stores = {
-        name: LangChainBaseline({name: assistant.index.sources[name].text}, model)
+        name: LangChainBaseline({name: assistant.store.sources[name].text}, model)
         for name in meetings
     }
     ready = time.perf_counter() - began

@@ -9,6 +9,6 @@ hybrid modes, pooled over all meetings and through the document filter (one meet
 is written outside `--out` (and `--index`, when given).
 
 data.py (queries, gold turns) -> turnmap.py (QMSum turn -> character span of the indexed text)
--> runner.py (search every mode) -> metrics.py (scores, paired comparisons) -> report.py;
+-> runner.py (search every mode) -> metrics.py (scores, paired comparisons) -> writeup.py;
 benchmark.py is the command.
 """

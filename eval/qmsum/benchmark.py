@@ -8,19 +8,21 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from eval import qmsum
+from eval.errors import DatasetError
 from eval.paths import QMSUM_VAL, shown, write_results
 from eval.qmsum.data import DOMAINS, Meeting, load_dataset
 from eval.qmsum.metrics import K
-from eval.qmsum.report import report
 from eval.qmsum.runner import Benchmark, run
-from ingest import DatasetError, IngestReport, WebinarRagError, ingest
-from retrieval import Assistant, Settings
+from eval.qmsum.writeup import write_up
+from ingest import IngestSummary, ingest
+from retrieval import Assistant
+from webinar_rag.core import Settings, WebinarRagError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,12 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             folder = args.index or Path(
                 stack.enter_context(tempfile.TemporaryDirectory(prefix="qmsum-index-"))
             )
-            settings = Settings().at_index(folder / "index" if args.index is None else folder)
+            # Its own index folder: never the configured store (WEBINAR_RAG_STORE).
+            settings = Settings.from_env(parts=("models", "query"))
+            settings = settings.at_index(folder / "index" if args.index is None else folder)
             ingested = build(meetings, settings)
             loading = time.perf_counter()
             # The cross-encoder loads with its own mode (`runner.mode_assistants`), not here.
-            assistant = Assistant.load(replace(settings, rerank_model=None))
-            bench = Benchmark(assistant, meetings, settings.rerank_model)
+            assistant = Assistant.load(settings.changed(rerank_model=None))
+            bench = Benchmark(assistant, meetings, settings.models.rerank_model)
             load_s = time.perf_counter() - loading
             outcome = run(bench, [q for m in meetings for q in m.queries])
     except WebinarRagError as exc:
@@ -76,21 +80,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": round(load_s, 1),
         "total": round(time.perf_counter() - began, 1),
     }
-    write_results(args.out, "qmsum", report(summary), summary)
+    write_results(args.out, "qmsum", write_up(summary), summary)
     return 0
 
 
-def build(meetings: Sequence[Meeting], settings: Settings) -> IngestReport:
+def build(meetings: Sequence[Meeting], settings: Settings) -> IngestSummary:
     """Ingest the meeting files into the settings' index; it must hold exactly them (pooled
     search over other documents would score something else)."""
     files = [m.path for m in meetings]
-    report = ingest(files, settings.ingest, progress=True)
+    report = ingest(files, settings, progress=True)
     if report.failed:
         raise DatasetError(f"Ingest failed for {report.failed[0].name}: {report.failed[0].error}")
     extra = sorted(set(report.sources) - {f.name for f in files})
     if extra:
         raise DatasetError(
-            f"The index at {settings.ingest.index_dir} also holds {len(extra)} other document(s) "
+            f"The index at {settings.index.index_dir} also holds {len(extra)} other document(s) "
             f"({', '.join(extra[:3])}). Use an empty --index folder, or none."
         )
     return report

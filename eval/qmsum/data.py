@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest import DatasetError
+from eval.errors import DatasetError
 
 DOMAINS = {
     "Academic": ("Bed", "Bmr", "Bro"),

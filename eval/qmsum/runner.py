@@ -33,8 +33,8 @@ from eval.qmsum.metrics import (
     score_query,
 )
 from eval.qmsum.turnmap import TurnMap
-from ingest import Chunk, RerankerNotFound
 from retrieval import Assistant, Request
+from webinar_rag.core import Chunk, RerankerNotFound
 
 RERANK_ENV = "WEBINAR_RAG_RERANK_MODEL"
 MODES = ("bm25", "dense", "hybrid", "hybrid+rerank", "hybrid-nocues", "random")
@@ -74,7 +74,7 @@ class Benchmark:
     def __init__(
         self, assistant: Assistant, meetings: Sequence[Meeting], rerank_model: str | None
     ) -> None:
-        index = assistant.index
+        index = assistant.store
         self.assistant = assistant
         self.chunks = index.chunks
         self.maps = {m.name: TurnMap.of(index.sources[m.name], m.spoken) for m in meetings}
@@ -110,7 +110,7 @@ class Benchmark:
         if mode == "bm25":
             # The bm25 mode orders chunks that share no word with the query by dense score;
             # count how many of the top 10 got there that way.
-            store = self.assistant.index
+            store = self.assistant.store
             sharing = {row for row, _ in store.lexical(query.text, len(store.chunks))}
             metrics["bm25_zero@10"] = float(sum(self.row_of[c.id] not in sharing for c in chunks))
         return QueryResult(query.id, query.domain, first_relevant_rank(ranked, query), metrics)
@@ -121,7 +121,7 @@ class Benchmark:
         speakers named most often."""
         own = {
             name: {t.speaker for t in source.turns}
-            for name, source in self.assistant.index.sources.items()
+            for name, source in self.assistant.store.sources.items()
         }
         named = {q.id: self.assistant.understand(Request(q.text)).speakers for q in queries}
         meeting = {q.id: q.meeting for q in queries}
@@ -134,9 +134,9 @@ class Benchmark:
         }
 
     def describe(self) -> dict[str, Any]:
-        manifest = self.assistant.index.manifest
+        manifest = self.assistant.store.manifest
         return {
-            "documents": len(self.assistant.index.sources),
+            "documents": len(self.assistant.store.sources),
             "chunks": len(self.chunks),
             "mean_words": statistics.fmean(len(c.text.split()) for c in self.chunks),
             "chunker": manifest.chunker,

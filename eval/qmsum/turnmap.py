@@ -13,7 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest import DatasetError, Source
+from eval.errors import DatasetError
+from webinar_rag.core import Source
 
 
 def cue_spans(source: Source) -> list[tuple[int, int]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.errors import TranscriptFormatError
 from ingest.readers.base import (
     NO_SPEAKERS,
     Document,
@@ -27,7 +26,7 @@ from ingest.readers.segments import JsonReader
 from ingest.readers.subrip import SrtReader
 from ingest.readers.vtt import VttReader
 from ingest.readers.word import DocxReader
-from ingest.turns import PARSER_VERSION
+from webinar_rag.core import TranscriptFormatError
 
 READERS: dict[str, Reader] = {
     r.name: r
@@ -42,8 +41,10 @@ READERS: dict[str, Reader] = {
     )
 }
 SNIFF_CHARS = 16_384  # enough lines for a log to show its prefixes after a preamble
-# Bump when a reader changes what documents it produces, so indexes re-read their files.
-READERS_VERSION = f"{PARSER_VERSION}.2"  # .2: premises only in addressed paragraphs
+# Bump when a reader changes what documents it produces, so indexes re-read their files. 4: the
+# report's `**Name:**`, `**Name**`, `## Name` and plain `Name, Role` headings; .2: premises only
+# in addressed paragraphs.
+READERS_VERSION = "4.2"
 
 
 def suffixes() -> list[str]:

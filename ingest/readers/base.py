@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ingest.errors import TranscriptFormatError
-from ingest.turns import Mark, Turn
+from webinar_rag.core import Mark, TranscriptFormatError, Turn
 
 _SPACE = re.compile(r"\s+")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ingest.turns import Mark, Span, Turn
+from webinar_rag.core import Mark, Span, Turn
 
 
 @dataclass

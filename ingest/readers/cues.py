@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from ingest.speakers import speaker_label
+from ingest.readers.speakers import speaker_label
 
 _PREFIX = re.compile(
     r"^(?:[-–]\s*|>>\s*)?(?:\[(?P<bracket>[^\]\n]{1,40})\]|(?P<colon>[^:\n]{1,40}?)\s*:)\s+(?=\S)"

@@ -20,12 +20,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ingest.headings import strip_span
 from ingest.readers.base import NO_SPEAKERS, Document, decode
 from ingest.readers.builder import TurnBuilder
 from ingest.readers.clock import CLOCK, seconds
-from ingest.speakers import speaker_label
-from ingest.turns import Turn
+from ingest.readers.headings import strip_span
+from ingest.readers.speakers import speaker_label
+from webinar_rag.core import Turn
 
 _STYLES = {
     "bracketed time": re.compile(

@@ -23,10 +23,10 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
-from ingest.errors import TranscriptFormatError
 from ingest.readers.base import NO_SPEAKERS, Document
 from ingest.readers.builder import TurnBuilder
-from ingest.speakers import is_person_name, speaker_label, split_person
+from ingest.readers.speakers import is_person_name, speaker_label, split_person
+from webinar_rag.core import TranscriptFormatError
 
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 _TERMINAL = tuple('.!?:;"”’)')

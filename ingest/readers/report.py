@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ingest.readers.base import NO_SPEAKERS, Document, decode
-from ingest.turns import parse_transcript
+from ingest.readers.markdown import parse_transcript
 
 _HASH_TITLE = re.compile(r"^#{1,6}[ \t]+(?P<title>.+?)[ \t#]*$", re.M)
 _BOLD_TITLE = re.compile(r"^\*\*(?P<title>[^*\n]+?)\*\*", re.M)

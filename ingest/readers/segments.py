@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import TranscriptFormatError
 from ingest.readers.base import Document, Utterance, assemble, decode
-from ingest.turns import Mark
+from webinar_rag.core import Mark, TranscriptFormatError
 
 _MARKER = re.compile(r"\{\w+\}")  # {disfmarker}, {vocalsound}, {gap}, ...
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:%])")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import srt
 
-from ingest.errors import TranscriptFormatError
 from ingest.readers.base import Document, Utterance, assemble, decode
 from ingest.readers.cues import plain, speaker_lines
+from webinar_rag.core import TranscriptFormatError
 
 
 class SrtReader:

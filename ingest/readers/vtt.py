@@ -8,9 +8,9 @@ from pathlib import Path
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
-from ingest.errors import TranscriptFormatError
 from ingest.readers.base import Document, Utterance, assemble, decode
 from ingest.readers.cues import plain, speaker_lines
+from webinar_rag.core import TranscriptFormatError
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*[ \t]+(?P<name>[^>]+)>")
 

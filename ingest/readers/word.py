@@ -24,11 +24,11 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml.etree import XMLSyntaxError
 
-from ingest.errors import TranscriptFormatError
 from ingest.readers.base import NO_SPEAKERS, Document
 from ingest.readers.builder import TurnBuilder
 from ingest.readers.clock import CLOCK, seconds
-from ingest.speakers import is_person_name, speaker_label, split_person
+from ingest.readers.speakers import is_person_name, speaker_label, split_person
+from webinar_rag.core import TranscriptFormatError
 
 _TEAMS = re.compile(rf"^(?P<name>\S.*?)[ \t\u00a0]+(?P<time>{CLOCK})$")
 _BROKEN = (zipfile.BadZipFile, PackageNotFoundError, KeyError, XMLSyntaxError, ValueError)

@@ -1,0 +1,90 @@
+"""Documents into their share of the index (`DocumentVectors`): cut into chunks, the answer
+kinds of each sentence marked, every chunk and sentence embedded. Each distinct text is
+embedded once (meetings repeat "Yeah." hundreds of times), and many documents share one
+embedding pass and one entity pass.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from ingest.chunking import chunk_turns
+from ingest.entities import annotate_many
+from webinar_rag.core import Chunk, IngestSettings, Source
+from webinar_rag.models import Embedder
+from webinar_rag.store import DocumentVectors, SentenceKey
+
+BLOCK = 256  # texts per call of the embedder
+
+
+def embed_documents(
+    embedder: Embedder,
+    sources: Sequence[Source],
+    settings: IngestSettings,
+    progress: bool = False,
+) -> dict[str, DocumentVectors]:
+    """Cut each document into chunks and embed its chunks and sentences."""
+    cut = [
+        (source, *part)
+        for source, part in zip(sources, cut_documents(sources, settings), strict=True)
+    ]
+    total = sum(len(c) + len(k) for _, c, k in cut)
+    bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, disable=not progress)
+    parts: dict[str, DocumentVectors] = {}
+    with bar:  # one call for all: ten thousand short files share their batches
+        began = time.perf_counter()
+        texts = [
+            [c.embedding_text(settings.speaker_prefix) for c in chunks]
+            + [source.text[s:e] for _, s, e in keys]
+            for source, chunks, keys in cut
+        ]
+        vectors = embed_unique(embedder, [t for ts in texts for t in ts], bar)
+        share = (time.perf_counter() - began) / max(1, len(vectors))  # seconds per text
+    row = 0
+    for (source, chunks, keys), own in zip(cut, texts, strict=True):
+        mine = vectors[row : row + len(own)]
+        row += len(own)
+        parts[source.name] = DocumentVectors(
+            source, chunks, mine[: len(chunks)], keys, mine[len(chunks) :], share * len(own)
+        )
+    return parts
+
+
+def cut_documents(
+    sources: Sequence[Source], settings: IngestSettings
+) -> list[tuple[list[Chunk], list[SentenceKey]]]:
+    """Each document's chunks (with their answer kinds) and its sentences' keys, in order; one
+    pass of the entity model over all of them (ten thousand short files share its batches)."""
+    annotated = annotate_many(
+        [(chunk_turns(s.turns, s.text, settings.chunker), s.turns, s.text) for s in sources]
+    )
+    return [
+        (
+            chunks,
+            list(
+                dict.fromkeys(
+                    (c.source, s.start_char, s.end_char) for c in chunks for s in c.sentences
+                )
+            ),
+        )
+        for chunks in annotated
+    ]
+
+
+def embed_unique(embedder: Embedder, texts: Sequence[str], bar: tqdm | None = None) -> np.ndarray:
+    """Each distinct text embedded once, in order of length (batches carry little padding)."""
+    unique = sorted(dict.fromkeys(texts), key=len)
+    blocks = [np.zeros((0, embedder.dimension), dtype=np.float32)]
+    for i in range(0, len(unique), BLOCK):
+        blocks.append(embedder.embed(unique[i : i + BLOCK]))
+        if bar is not None:
+            bar.update(len(unique[i : i + BLOCK]))
+    if bar is not None:
+        bar.update(len(texts) - len(unique))
+    row = {t: i for i, t in enumerate(unique)}
+    return np.concatenate(blocks)[[row[t] for t in texts]]

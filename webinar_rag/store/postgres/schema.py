@@ -1,0 +1,102 @@
+"""The PostgreSQL layout of an index (pgvector), shared by the store and its ingest.
+
+wr_meta       one row: the manifest, the generation (bumped by every ingest), BM25's N and
+              average length
+wr_documents  one row per document: its `Source` as JSON (text, turns, title, format, path)
+wr_chunks     one row per chunk: filter columns (source, speaker, start_s), the chunk as JSON,
+              its vector (HNSW index, inner product) and its BM25 length
+wr_sentences  sentence vectors, keyed by (source, start_char, end_char)
+wr_postings   the lexical side: (term, chunk, tf), the same tokens and stems as bm25s
+Deleting a document deletes its chunks, sentences and postings (ON DELETE CASCADE).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HNSW_M = 16  # pgvector's defaults: m 16, ef_construction 64
+HNSW_EF_CONSTRUCTION = 64
+LOCK_KEY = 0x77725F6D  # advisory lock held by an ingest for its whole transaction
+TABLES = ("wr_postings", "wr_sentences", "wr_chunks", "wr_documents", "wr_meta")
+
+
+def create(dimension: int) -> list[str]:
+    """Statements that create the tables for vectors of `dimension`."""
+    return [
+        "CREATE EXTENSION IF NOT EXISTS vector",
+        """CREATE TABLE wr_meta (
+            id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+            manifest jsonb NOT NULL,
+            generation bigint NOT NULL,
+            n_chunks bigint NOT NULL,
+            avg_len float8 NOT NULL)""",
+        """CREATE TABLE wr_documents (
+            name text PRIMARY KEY,
+            sha256 text NOT NULL,
+            record jsonb NOT NULL)""",
+        f"""CREATE TABLE wr_chunks (
+            id bigserial PRIMARY KEY,
+            source text NOT NULL REFERENCES wr_documents (name) ON DELETE CASCADE,
+            ordinal int NOT NULL,
+            speaker text,
+            start_s float8,
+            len int NOT NULL,
+            record jsonb NOT NULL,
+            embedding vector({int(dimension)}) NOT NULL,
+            UNIQUE (source, ordinal))""",
+        "CREATE INDEX wr_chunks_speaker ON wr_chunks (speaker)",
+        "CREATE INDEX wr_chunks_start ON wr_chunks (start_s)",
+        f"""CREATE INDEX wr_chunks_hnsw ON wr_chunks USING hnsw (embedding vector_ip_ops)
+            WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})""",
+        f"""CREATE TABLE wr_sentences (
+            source text NOT NULL REFERENCES wr_documents (name) ON DELETE CASCADE,
+            start_char int NOT NULL,
+            end_char int NOT NULL,
+            embedding vector({int(dimension)}) NOT NULL,
+            PRIMARY KEY (source, start_char, end_char))""",
+        """CREATE TABLE wr_postings (
+            term text NOT NULL,
+            chunk bigint NOT NULL REFERENCES wr_chunks (id) ON DELETE CASCADE,
+            tf int NOT NULL)""",
+        "CREATE INDEX wr_postings_term ON wr_postings (term) INCLUDE (chunk, tf)",
+        "CREATE INDEX wr_postings_chunk ON wr_postings (chunk)",
+    ]
+
+
+def drop() -> list[str]:
+    return [f"DROP TABLE IF EXISTS {t} CASCADE" for t in TABLES]
+
+
+def vector_index(ann_threshold: int) -> dict[str, Any]:
+    """What the manifest records about the database's vector index."""
+    return {
+        "kind": "pgvector hnsw",
+        "m": HNSW_M,
+        "ef_construction": HNSW_EF_CONSTRUCTION,
+        "exact_below": ann_threshold,  # smaller tables are scanned exactly, as the folder's are
+    }
+
+
+def where(
+    speakers: list[str] | None,
+    unattributed: bool,
+    documents: list[str] | None,
+    start_s: float | None,
+    end_s: float | None,
+) -> tuple[str, dict[str, Any]]:
+    """The SQL condition on wr_chunks (alias c) for a filter, and its parameters."""
+    terms: list[str] = ["TRUE"]
+    params: dict[str, Any] = {}
+    if speakers is not None or unattributed:
+        terms.append("(c.speaker = ANY(%(speakers)s) OR (c.speaker IS NULL AND %(unattributed)s))")
+        params |= {"speakers": speakers or [], "unattributed": unattributed}
+    if documents is not None:
+        terms.append("c.source = ANY(%(documents)s)")
+        params["documents"] = documents
+    if start_s is not None:
+        terms.append("c.start_s >= %(start_s)s")
+        params["start_s"] = start_s
+    if end_s is not None:
+        terms.append("c.start_s <= %(end_s)s")
+        params["end_s"] = end_s
+    return " AND ".join(terms), params
