@@ -78,6 +78,12 @@ def configurations(
     reranker = f" ({model_label(rerank_model)})" if rerank_model else ""
     rows += [
         Configuration(
+            "learned judge",
+            "hybrid retrieval; the sentence and answerability judge learned on QMSum train "
+            "(webinar_rag/models/judge.json) instead of the weighted sum",
+            query=plain | {"judge": "learned"},
+        ),
+        Configuration(
             "dense only",
             "embedding cosine ranking alone",
             query=plain | {"retrieval_mode": "dense"},

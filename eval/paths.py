@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "eval" / "questions.jsonl"
 # QMSum's val split, in the data folder shared beside the checkout.
 QMSUM_VAL = ROOT.parent / "shared" / "data" / "qmsum" / "val"
+QMSUM_TRAIN = ROOT.parent / "shared" / "data" / "qmsum" / "train"  # what the product learns from
 # ELITR-Bench's dev split, kept zipped (password b"utter"): read in memory or extracted to /tmp.
 ELITR_DEV = ROOT.parent / "shared" / "data" / "elitr-bench" / "elitr-bench-dev.zip"
 

@@ -1,24 +1,38 @@
 """The query path: understand the question, find the passages, answer with verbatim speaker
 citations, or refuse (`retrieval.assistant` reads top to bottom)."""
 
-from retrieval.answerer import REFUSAL
+from retrieval.answerer import REFUSAL, expect
+from retrieval.answerer.features import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    block_cosines,
+    question_row,
+)
 from retrieval.assistant import Assistant
 from retrieval.langchain import TranscriptRetriever, hit_to_document
 from retrieval.limits import MAX_K, MAX_QUESTION_CHARS, checked_k, checked_question
 from retrieval.query import Request
 from retrieval.questions import read_questions
 from retrieval.search import Searcher
+from retrieval.text import STOPWORDS, terms
 
 __all__ = [
     "MAX_K",
     "MAX_QUESTION_CHARS",
+    "QUESTION_FEATURES",
     "REFUSAL",
+    "SENTENCE_FEATURES",
+    "STOPWORDS",
     "Assistant",
     "Request",
     "Searcher",
     "TranscriptRetriever",
+    "block_cosines",
     "checked_k",
     "checked_question",
+    "expect",
     "hit_to_document",
+    "question_row",
     "read_questions",
+    "terms",
 ]

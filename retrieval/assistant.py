@@ -62,7 +62,7 @@ class Assistant:
         self.settings = settings
         query = settings.query
         self.searcher = Searcher.from_settings(store, embedder, settings)
-        self.answerer = ExtractiveAnswerer(store, query)
+        self.answerer = ExtractiveAnswerer(store, query, embedder)
         self.verifier = CitationVerifier(store, embedder, self.answerer.term_weights, query)
         texts = {name: s.text for name, s in store.sources.items()}
         turns = [t for s in store.sources.values() for t in s.turns]
@@ -177,6 +177,7 @@ class Assistant:
             contexts=query.hits,
             confidence=draft.best_score,
             grouped=draft.grouped,
+            responsible=draft.responsible,
             timings_ms={"generate": (time.perf_counter() - began) * 1000},
         )
         return replace(query, offline=answer)
@@ -217,8 +218,7 @@ class Assistant:
                 query.reply,
                 query.question,
                 verifier=self.verifier,
-                scores=self.answerer.sentence_scores(query, cues),
-                threshold=self.answerer.threshold(query),
+                relevance=self.answerer.relevance(query, cues),
                 settings=self.settings.query,
                 model=self.settings.llm.model,
             )

@@ -5,10 +5,12 @@ Offline, without a model, two readings cover most follow-ups:
 - a pronoun for a person (she, him, his, 彼女...) with no speaker named is the speaker the
   previous answer quoted first: the pronoun is replaced by that name;
 - an elliptical question ("What about the budget?", "And Lisbon?", "How about penalties?")
-  keeps the previous question and swaps in its new focus: for the first name-like words of
-  the previous question when it has some ("When does Acme's pilot start?" -> "When does
-  Globex's pilot start?"), else it is added ("What was decided about the budget, and about
-  the hiring plan?").
+  keeps the previous question and puts its new focus in place of the old topic, never beside
+  it: for the first name-like words of the previous question when it has some ("When does
+  Acme's pilot start?" -> "When does Globex's pilot start?"), else for its topic, the noun
+  phrase it asks about ("How much did revenue grow in May?" + "And costs?" -> "How much did
+  costs grow in May?"; the one after "about" when it has one); only a question with no noun
+  phrase at all gets the focus added.
 Either way the follow-up stays in the previous answer's document when that answer came from
 one. With an LLM, `LLMClient.rewrite` asks the model for the standalone question instead
 (LangChain's history-aware retriever pattern); this module is its fallback.
@@ -21,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from webinar_rag.core import Answer
+from webinar_rag.models import noun_phrases
 
 _PERSON_PRONOUN = re.compile(
     r"\b(she|he|her|him|his|hers|herself|himself)\b|彼女|彼(?!ら)", re.IGNORECASE
@@ -32,6 +35,11 @@ _ELLIPSIS = re.compile(
 )
 # Name-like words of a question: capitalised, not opening it (a proper noun, maybe possessive).
 _PROPER = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)(?='s\b|\b)")
+_NOT_TOPIC = re.compile(
+    r"^(what|which|who|whom|whose|when|where|why|how|it|they|them|we|you|he|she|i|this|that)$",
+    re.IGNORECASE,
+)
+_ABOUT = re.compile(r"\b(about|on|regarding|concerning|of)\s+$", re.IGNORECASE)
 _VERB_HINT = re.compile(r"\b(is|are|was|were|do|does|did|say|said|think|want|will|can|has|have)\b")
 
 
@@ -92,4 +100,17 @@ def _swap_focus(asked: str, focus: str) -> str:
     proper = _PROPER.search(asked)
     if proper:
         return asked[: proper.start(1)] + focus + asked[proper.end(1) :]
+    topic = _topic(asked)
+    if topic is not None:
+        return asked[: topic[0]] + focus + asked[topic[1] :]
     return f"{asked.rstrip(' ?')}, and about {focus}?"
+
+
+def _topic(question: str) -> tuple[int, int] | None:
+    """The span of the noun phrase a question is about: the one after "about" (or "on",
+    "regarding"...) if any, else the first that is not a question word or a pronoun."""
+    phrases = [(a, b) for a, b in noun_phrases(question) if not _NOT_TOPIC.match(question[a:b])]
+    for a, b in phrases:
+        if _ABOUT.search(question[:a]):
+            return a, b
+    return phrases[0] if phrases else None

@@ -10,9 +10,9 @@ that results measured against the offline quotes. The LLM never makes an answer 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 
+from retrieval.answerer.answerer import Relevance
 from retrieval.llm import is_refusal
 from retrieval.query import Reply
 from retrieval.verify import CitationVerifier, with_quotes
@@ -25,14 +25,14 @@ def llm_answer(
     question: str,
     *,
     verifier: CitationVerifier,
-    scores: Mapping[tuple[str, int], float],
-    threshold: float,
+    relevance: Relevance,
     settings: QuerySettings,
     model: str,
 ) -> Answer:
     """The LLM's answer if its citations verify and it answers the question as well as the
-    quotes do, followed by the quotes; else the offline answer, with a notice. `scores`: how
-    well each passage sentence answers the question (the offline judge's own scores)."""
+    quotes do, followed by the quotes; else the offline answer, with a notice. `relevance`:
+    how well each passage sentence answers the question (the offline judge's own scores)."""
+    scores = relevance.scores
     if reply.error or reply.text is None:
         return replace(
             offline,
@@ -50,7 +50,7 @@ def llm_answer(
         offline.contexts[: settings.llm_passages],
         question,
         relevance=lambda source, start: scores.get((source, start), float("-inf")),
-        floor=threshold,
+        floor=relevance.floor,
     )
     if not verified.citations:
         return replace(
@@ -60,7 +60,7 @@ def llm_answer(
             "transcripts as answering the question; this is the offline answer.",
         )
     evidence = max(scores.get((c.source, c.start_char), 0.0) for c in verified.citations)
-    if evidence < offline.confidence - settings.quote_margin:
+    if evidence < relevance.best - relevance.margin:
         return replace(
             offline,
             removed_claims=verified.removed,

@@ -206,11 +206,20 @@ def with_quotes(
 ) -> tuple[str, tuple[Citation, ...]]:
     """The LLM's verified claims, then the offline answer's quotes, numbered after the claims'
     citations (a quote of a sentence the claims already cite keeps that number). The LLM's
-    answer then holds everything the quotes hold: it can add to them, never lose them."""
+    answer then holds everything the quotes hold: it can add to them, never lose them. A quote
+    that a claim already says word for word is not said twice."""
+    said = {_plain(claim) for claim, _ in split_claims(text)}
+    repeated = {c.n for c in quoted if _plain(c.quote) in said}
+    for c in quoted:
+        if c.n in repeated:
+            quotes = _segment(c).sub("", quotes, count=1)
+    quotes = "\n".join(line for line in quotes.splitlines() if _MARKERS.search(line))
     cited = {(c.source, c.start_char, c.end_char): c.n for c in citations}
     number: dict[int, int] = {}
     added: list[Citation] = []
     for c in quoted:
+        if c.n in repeated:
+            continue  # said by a claim already
         key = (c.source, c.start_char, c.end_char)
         if key not in cited:
             cited[key] = len(citations) + len(added) + 1
@@ -222,4 +231,19 @@ def with_quotes(
         ),
         quotes,
     )
+    if not renumbered.strip():
+        return text, tuple(citations)
     return f"{text}\n\nIn the transcripts' words: {renumbered}", (*citations, *added)
+
+
+def _plain(text: str) -> str:
+    """A sentence's words alone, for telling that two say the same word for word."""
+    return " ".join(words(text))
+
+
+def _segment(c: Citation) -> re.Pattern[str]:
+    """Where an answer text quotes a citation: `[Speaker: ]quote [n]`."""
+    marker = rf"\[{c.n}\]"
+    return re.compile(
+        rf"(?:^[^\n:]{{1,80}}:\s*)?{re.escape(normalise(c.quote))}\s*{marker}\s*", re.M
+    )

@@ -67,9 +67,20 @@ def test_a_question_in_japanese_is_matched_by_the_cross_lingual_model_alone() ->
 
 @slow
 def test_a_who_answer_names_the_speaker(assistant: Assistant) -> None:
-    answer = assistant.ask("Who will lead the AI Strategy Headquarters?")
+    answer = assistant.ask("Who talked about the AI sandbox?")
     assert not answer.refused
     assert answer.text.startswith(f"{answer.citations[0].speaker}: ")
+
+
+@slow
+def test_a_who_will_answer_does_not_pass_the_speaker_off_as_the_one_responsible(
+    assistant: Assistant,
+) -> None:
+    # The report says the headquarters will develop a plan, not who will lead it: the answer
+    # says the words do not settle who, instead of naming the speaker who said them.
+    answer = assistant.ask("Who will lead the AI Strategy Headquarters?")
+    assert answer.responsible == ()
+    assert answer.refused or answer.text.startswith("These words do not settle who")
 
 
 @slow
@@ -155,3 +166,32 @@ def test_a_name_said_often_is_a_topic_not_a_speaker_filter(
     assert assistant.understand(Request("What was said about the user interface?")).speakers == ()
     # an explicit filter still names the speaker
     assert assistant.ask("What about the buttons?", speaker="User Interface").citations
+
+
+@slow  # the noun phrases come from spaCy's parser
+@pytest.mark.parametrize(
+    ("before", "follow_up", "standalone"),
+    [
+        (
+            "How much did subscription revenue grow in the first quarter?",
+            "And what about costs?",
+            "How much did costs grow in the first quarter?",
+        ),
+        (
+            "What did the team decide about the new remote control?",
+            "What about the budget?",
+            "What did the team decide about the budget?",
+        ),
+        ("Who will send the revised budget?", "How about the agenda?", "Who will send the agenda?"),
+        ("When does Acme's pilot start?", "And Globex?", "When does Globex's pilot start?"),
+        ("When is the workshop?", "And the dinner?", "When is the dinner?"),
+    ],
+)
+def test_an_elliptical_follow_up_replaces_the_topic(
+    before: str, follow_up: str, standalone: str
+) -> None:
+    from retrieval.followups import resolve
+    from webinar_rag.core import Answer
+
+    previous = Answer(question=before, text="...", refused=False, citations=(), contexts=())
+    assert resolve(follow_up, [previous], names_someone=False).question == standalone

@@ -25,6 +25,7 @@ ABLATION = {
     "chunks 350",
     "chunks 1400",
     "langchain baseline",
+    "learned judge",
 }
 # The end-to-end run builds one extra index, not two: the default e5 ensemble embeds
 # about six passages a second on one thread.

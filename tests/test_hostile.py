@@ -215,6 +215,7 @@ def test_ten_thousand_small_files_are_ingested(tmp_path: Path, embedder: Embedde
         ("WEBINAR_RAG_MAX_FILE_MB", "lots", ["ingest", "corpus"]),
         ("WEBINAR_RAG_LLM_TIMEOUT", "soon", ["ask", "Who spoke?"]),
         ("WEBINAR_RAG_PORT", "http", ["serve"]),
+        ("WEBINAR_RAG_JUDGE", "clever", ["ask", "Who spoke?"]),
     ],
 )
 def test_a_setting_that_is_not_a_number_is_one_line(

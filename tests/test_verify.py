@@ -47,3 +47,22 @@ def test_the_quotes_follow_the_claims_renumbered_and_shared_sentences_keep_their
     # every marker in the text names a citation, and every citation is named
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
     assert markers == {c.n for c in citations}
+
+
+@pytest.mark.parametrize("by_speaker", [False, True])
+def test_a_quote_a_claim_already_says_word_for_word_is_not_said_twice(by_speaker: bool) -> None:
+    """An LLM claim that is an offline quote's sentence itself (small models copy): the quote
+    is not repeated after it; the other quotes still follow."""
+    claims = (cite(1, 100, "The office runs the sandbox."),)
+    quotes = (cite(1, 100, "The office runs the sandbox."), cite(2, 0, "Fines reach 7%."))
+    prefix = "A. Speaker: " if by_speaker else ""
+    joiner = "\n" if by_speaker else " "
+    offline = f"{prefix}The office runs the sandbox. [1]{joiner}{prefix}Fines reach 7%. [2]"
+    text, citations = with_quotes("The office runs the sandbox. [1]", claims, offline, quotes)
+    assert text.count("The office runs the sandbox.") == 1
+    assert text.endswith(f"In the transcripts' words: {prefix}Fines reach 7%. [2]")
+    assert [(c.n, c.start_char) for c in citations] == [(1, 100), (2, 0)]
+    # when the claims say every quote, nothing follows them
+    alone, cited = with_quotes("Fines reach 7%. [1]", (cite(1, 0, "Fines reach 7%."),),
+                               "Fines reach 7%. [1]", (cite(1, 0, "Fines reach 7%."),))  # fmt: skip
+    assert alone == "Fines reach 7%. [1]" and len(cited) == 1

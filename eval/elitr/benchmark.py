@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scores(
-    questions: Sequence[Question], answers: Sequence[Record], product: bool, threshold: float
+    questions: Sequence[Question], answers: Sequence[Record], product: bool, threshold: float | None
 ) -> dict[str, Any]:
     """Aggregates overall, by type, position and meeting; failure ids; targets (product)."""
     rows = [score(q, a) for q, a in zip(questions, answers, strict=True)]

@@ -32,6 +32,7 @@ class Query:
     text: str
     spans: tuple[tuple[int, int], ...]  # inclusive QMSum turn ranges, as annotated
     gold: frozenset[int]  # QMSum turns of the spans that hold words (empty turns cannot be found)
+    answer: str = ""  # the annotators' written answer
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,9 @@ def load_meeting(path: Path) -> tuple[Meeting, list[SkippedQuery]]:
         if reason:
             skipped.append(SkippedQuery(qid, q.get("query"), reason))
             continue
-        queries.append(Query(qid, path.name, domain, str(q["query"]), spans, gold))
+        queries.append(
+            Query(qid, path.name, domain, str(q["query"]), spans, gold, str(q.get("answer", "")))
+        )
     return Meeting(path, domain, spoken, tuple(queries)), skipped
 
 

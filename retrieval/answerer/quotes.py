@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from webinar_rag.core import Chunk, Sentence, normalise
@@ -171,14 +171,28 @@ def widened(chosen: Sequence[Scored], context: Context) -> list[Quote]:
     return quotes
 
 
-def write(quotes: Sequence[tuple[int, Quote, str]], by_speaker: bool) -> str:
+def write(
+    quotes: Sequence[tuple[int, Quote, str]],
+    by_speaker: bool,
+    responsible: Mapping[int, str] | None = None,
+    task: bool = False,
+) -> str:
     """The answer text: `quote [n]` each; with `by_speaker`, `Speaker: quote [n]`, one line
-    each when there are several speakers."""
+    each when there are several speakers. For a question about who will do something, a quote
+    that shows it is introduced by that person (`responsible`: citation number -> "Ana (asked
+    by Ben)"); when none does, the answer says so before the quotes."""
+    responsible = responsible or {}
     lines = []
     for n, quote, text in quotes:
-        who = quote.chunk.speaker or "Document"
+        who = responsible.get(n) or quote.chunk.speaker or "Document"
         lines.append(
             f"{who}: {normalise(text)} [{n}]" if by_speaker else f"{normalise(text)} [{n}]"
         )
     several = by_speaker and len({q.chunk.speaker for _, q, _ in quotes}) > 1
-    return ("\n" if several else " ").join(lines)
+    text = ("\n" if several else " ").join(lines)
+    if task and not responsible:
+        return f"{UNSETTLED}\n{text}"
+    return text
+
+
+UNSETTLED = "These words do not settle who will do it:"

@@ -3,7 +3,7 @@
 It imports nothing else of the project, and importing it does nothing but define names.
 """
 
-from webinar_rag.core.answers import DOCUMENT, Answer, Citation, Hit, Place, clock
+from webinar_rag.core.answers import DOCUMENT, Answer, Citation, Hit, Place, Responsible, clock
 from webinar_rag.core.chunks import HEADING, KINDS, Chunk, Sentence, chunk_id
 from webinar_rag.core.document import Mark, Source, Span, Turn
 from webinar_rag.core.errors import (
@@ -34,7 +34,7 @@ from webinar_rag.core.errors import (
     WebinarRagError,
 )
 from webinar_rag.core.manifest import FORMAT_VERSION, Manifest
-from webinar_rag.core.query_settings import Backend, QuerySettings, RetrievalMode
+from webinar_rag.core.query_settings import Backend, JudgeKind, QuerySettings, RetrievalMode
 from webinar_rag.core.settings import (
     MAX_FILE_MB,
     ChunkerSettings,
@@ -73,6 +73,7 @@ __all__ = [
     "IndexWriteError",
     "IngestSettings",
     "InvalidTopK",
+    "JudgeKind",
     "LLMBadReply",
     "LLMError",
     "LLMNotConfigured",
@@ -89,6 +90,7 @@ __all__ = [
     "QuestionFileError",
     "QuestionTooLong",
     "RerankerNotFound",
+    "Responsible",
     "RetrievalMode",
     "Sentence",
     "ServeSettings",

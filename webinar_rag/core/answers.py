@@ -114,6 +114,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Responsible:
+    """Who will do what a question asks about, by the quoted evidence."""
+
+    person: str
+    assigned_by: str | None  # who asked them; None when they committed themselves
+    citation: int  # the citation that shows it
+
+    @property
+    def label(self) -> str:
+        """How the answer introduces the quote: `Ana (asked by Ben)`, or `Ana`."""
+        return f"{self.person} (asked by {self.assigned_by})" if self.assigned_by else self.person
+
+
+@dataclass(frozen=True)
 class Answer:
     """A cited answer, or a refusal; `to_dict` is the JSON contract."""
 
@@ -134,6 +148,9 @@ class Answer:
     resolved: str | None = None
     # One quote per speaker, a line each: a question about what several speakers said.
     grouped: bool = False
+    # For a question about who will do something: who, by which citation (empty otherwise, and
+    # when the quotes do not settle who).
+    responsible: tuple[Responsible, ...] = ()
 
     def to_dict(self, id: Any = None) -> dict[str, Any]:
         """The JSON contract of `webinar-rag ask --json`."""
@@ -148,4 +165,5 @@ class Answer:
             "backend": self.backend,
             "notice": self.notice,
             "resolved_question": self.resolved,
+            "responsible": [asdict(r) for r in self.responsible],
         }

@@ -2,16 +2,21 @@
 
 A sweep or a cross-validation varies them (`Settings.with_query(...)`,
 `Assistant.with_settings(...)`); the environment may set only the refusal threshold
-(`WEBINAR_RAG_REFUSAL_THRESHOLD`, read in webinar_rag.core.settings).
+(`WEBINAR_RAG_REFUSAL_THRESHOLD`) and the judge (`WEBINAR_RAG_JUDGE`), read by `from_env`
+when webinar_rag.core.settings reads the environment at a face.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
+
+from webinar_rag.core.errors import ConfigError
+from webinar_rag.core.values import Environment, number, text
 
 Backend = Literal["auto", "extractive", "llm"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
+JudgeKind = Literal["learned", "weighted"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,13 @@ class QuerySettings:
     llm_passages: int = 3  # the best of them, numbered in the LLM's prompt
 
     # -- the extractive answer ------------------------------------------------------------------
+    # Who judges the candidate sentences: "weighted" (the hand-weighted sum below) or "learned"
+    # (webinar_rag/models/judge.json, trained on QMSum train by `python -m eval.judge.train`).
+    # Weighted stays the default: on the seed development set the learned judge quoted fewer
+    # gold facts (0.750 against 0.848) and refused fewer unanswerable questions (0.316 against
+    # 0.579; AUC of its confidence 0.70 against 0.82), `python -m eval` (eval/results/report.md).
+    # WEBINAR_RAG_JUDGE chooses.
+    judge: JudgeKind = "weighted"
     max_quotes: int = 3  # sentences quoted at most (one per named speaker may add to it)
     # A sentence's score is the weighted sum of these signals. The first three, each in
     # [0, 1], were set by hand when the answerer was written; cross-validating them on the
@@ -56,14 +68,17 @@ class QuerySettings:
     # (Japanese over English) cannot share words with it: the word signal is dropped and the
     # other two are rescaled to the same total, so one threshold serves both.
     foreign_script_share: float = 0.5
-    # The best sentence must score at least this for the transcripts to count as answering.
-    # Chosen with kind_weight on eval/questions.jsonl by grouped cross-validation (eval/cv.py:
-    # the mean of fact coverage, attribution, refusal accuracy and 1 - false refusal), for the
-    # default embedder. Another embedder needs its own tuning. See eval/results/report.md.
-    # WEBINAR_RAG_REFUSAL_THRESHOLD overrides it (webinar_rag.core.settings).
-    refusal_threshold: float = 0.59
-    # The same, for a question in another script than the transcripts (scored across
-    # languages, by the cross-lingual model alone, on that model's own scale). Chosen by
+    # The refusal bar: the answer is a refusal when the judge's confidence is under it. None:
+    # the judge's own (the learned judge's, chosen on QMSum train and stored with its weights;
+    # the weighted judge's, `weighted_threshold`). WEBINAR_RAG_REFUSAL_THRESHOLD sets it
+    # (webinar_rag.core.settings); it is a probability for the learned judge.
+    refusal_threshold: float | None = None
+    # The weighted judge's bar: the best sentence must score at least this. Chosen with
+    # kind_weight on eval/questions.jsonl by grouped cross-validation (eval/cv.py), for the
+    # default embedder.
+    weighted_threshold: float = 0.59
+    # The weighted judge's bar for a question in another script than the transcripts (scored
+    # across languages, by the cross-lingual model alone, on that model's own scale). Chosen by
     # grouped cross-validation on eval/questions_ja.jsonl.
     foreign_refusal_threshold: float = 0.67
     # Further sentences are quoted only if they score within this margin of the best one, so a
@@ -96,3 +111,16 @@ class QuerySettings:
     # said in passing (a greeting, "(To Dr. Okafor)") stay names. Set after QMSum's role-named
     # speakers turned topic words into filters.
     cue_max_spoken: int = 2
+
+    @classmethod
+    def from_env(cls, env: Environment) -> QuerySettings:
+        """The defaults, with the refusal threshold and the judge the environment sets."""
+        threshold = None
+        if text(env, "WEBINAR_RAG_REFUSAL_THRESHOLD") is not None:
+            threshold = number(env, "WEBINAR_RAG_REFUSAL_THRESHOLD", 0.5, -1.0, 1.0)
+        judge = text(env, "WEBINAR_RAG_JUDGE") or "weighted"
+        if judge not in ("weighted", "learned"):
+            raise ConfigError(
+                f"WEBINAR_RAG_JUDGE={judge!r} is not valid: use weighted (the default) or learned."
+            )
+        return cls(refusal_threshold=threshold, judge=cast(JudgeKind, judge))

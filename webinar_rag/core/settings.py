@@ -252,9 +252,7 @@ class Settings:
         if "models" in parts:
             found["models"] = ModelSettings.from_env(env)
         if "query" in parts:
-            default = QuerySettings.refusal_threshold
-            threshold = number(env, "WEBINAR_RAG_REFUSAL_THRESHOLD", default, -1.0, 1.0)
-            found["query"] = QuerySettings(refusal_threshold=threshold)
+            found["query"] = QuerySettings.from_env(env)
         if "llm" in parts:
             found["llm"] = LLMSettings.from_env(env)
         return cls(**found)

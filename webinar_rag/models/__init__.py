@@ -3,7 +3,13 @@ fetched at run time): the embedders and their spec grammar, the ONNX question en
 optional reranker, and the entity model. Importing this package loads no model library."""
 
 from webinar_rag.models.base import Embedder
-from webinar_rag.models.entities import SPACY_MODEL, entity_model, entity_spans
+from webinar_rag.models.entities import (
+    SPACY_MODEL,
+    entity_model,
+    entity_spans,
+    noun_phrases,
+)
+from webinar_rag.models.judge import JudgeModel, Logistic, load_judge
 from webinar_rag.models.loading import load_embedder
 from webinar_rag.models.reranker import CrossEncoderReranker, Reranker, load_reranker
 from webinar_rag.models.spec import (
@@ -21,13 +27,17 @@ __all__ = [
     "SPACY_MODEL",
     "CrossEncoderReranker",
     "Embedder",
+    "JudgeModel",
+    "Logistic",
     "Reranker",
     "entity_model",
     "entity_spans",
     "load_embedder",
+    "load_judge",
     "load_reranker",
     "minilm_path",
     "model_label",
     "model_name",
+    "noun_phrases",
     "parse_spec",
 ]

@@ -24,6 +24,12 @@ class Embedder:
         languages (their similarity would be noise)."""
         raise NotImplementedError
 
+    @property
+    def blocks(self) -> list[slice]:
+        """Where each model's part of a vector lies (one block for a single model), so a
+        judge can read each model's own cosine from the stored and the question's vectors."""
+        return [slice(0, self.dimension)]
+
     @cached_property
     def cross_lingual(self) -> bool:
         """Does the model place a sentence and its translation together? Probed once: each

@@ -28,6 +28,14 @@ class CompositeEmbedder(Embedder):
         self.concurrent_queries = True
         self._pool = ThreadPoolExecutor(max(len(parts) - 1, 1), "query-embed")
 
+    @property
+    def blocks(self) -> list[slice]:
+        found, start = [], 0
+        for e, _ in self.parts:
+            found.append(slice(start, start + e.dimension))
+            start += e.dimension
+        return found
+
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         blocks = [e.embed(texts, batch_size) * scale for e, scale in self.scaled]
         return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)

