@@ -112,6 +112,7 @@ class LangChainBaseline:
             "backend": "langchain",
             "notice": None,
             "resolved_question": None,
+            "responsible": [],
         }
 
     def _context(self, doc: Document, distance: float) -> dict[str, Any]:

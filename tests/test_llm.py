@@ -474,7 +474,7 @@ def test_cli_json_adds_exactly_backend_and_notice(
     )
     assert code == 0, err
     record = json.loads(out)
-    assert set(record) == OLD_KEYS | {"backend", "notice", "resolved_question"}
+    assert set(record) == OLD_KEYS | {"backend", "notice", "resolved_question", "responsible"}
     assert record["backend"] == "extractive"
     assert record["notice"] is None
     assert record["citations"]
@@ -521,7 +521,7 @@ def test_cli_answers_with_the_real_local_model(
     )
     assert code == 0, err
     record = json.loads(out)
-    assert set(record) == OLD_KEYS | {"backend", "notice", "resolved_question"}
+    assert set(record) == OLD_KEYS | {"backend", "notice", "resolved_question", "responsible"}
     assert record["backend"] == LLM_BACKEND or record["notice"]
     corpus = read_corpus()
     for c in record["citations"]:

@@ -29,6 +29,7 @@ from eval.qmsum.metrics import paired_difference
 from ingest import IngestSummary, ingest
 from retrieval import Assistant
 from webinar_rag.core import Backend, Settings, WebinarRagError
+from webinar_rag.models import load_judge
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,14 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "index": _index(assistant, ingested),
         "ingest": {"seconds": round(ingested.seconds, 1), "stages": ingested.stages},
         "settings": {
-            "refusal_threshold": settings.query.refusal_threshold,
+            "refusal_threshold": _bar(settings),
             "top_k": settings.query.top_k,
             "max_quotes": settings.query.max_quotes,
         },
         "targets": {m: {"direction": d, "value": v} for m, (d, v) in TARGETS.items()},
         "configurations": {
             row.name: {"description": row.description}
-            | _scores(questions, answers[row.name], row.product, settings.query.refusal_threshold)
+            | _scores(questions, answers[row.name], row.product, _bar(settings))
             for row in [*rows, baseline]
         },
         "fusion": _fusion(questions, answers, rows),
@@ -93,8 +94,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _bar(settings: Settings) -> float:
+    """The refusal bar the default judge answers with (the configured one, else its own)."""
+    q = settings.query
+    if q.refusal_threshold is not None:
+        return q.refusal_threshold
+    return q.weighted_threshold if q.judge == "weighted" else load_judge().threshold
+
+
 def _scores(
-    questions: Sequence[Question], answers: Sequence[Record], product: bool, threshold: float | None
+    questions: Sequence[Question], answers: Sequence[Record], product: bool, threshold: float
 ) -> dict[str, Any]:
     """Aggregates overall, by type, position and meeting; failure ids; targets (product)."""
     rows = [score(q, a) for q, a in zip(questions, answers, strict=True)]
