@@ -11,6 +11,7 @@ from retrieval.answerer.features import (
 from retrieval.assistant import Assistant
 from retrieval.langchain import TranscriptRetriever, hit_to_document
 from retrieval.limits import MAX_K, MAX_QUESTION_CHARS, checked_k, checked_question
+from retrieval.overview import MAX_WORDS, MIN_POINT_WORDS, Overview, Said, route, sentences_of
 from retrieval.query import Request
 from retrieval.questions import read_questions
 from retrieval.search import Searcher
@@ -19,12 +20,16 @@ from retrieval.text import STOPWORDS, terms
 __all__ = [
     "MAX_K",
     "MAX_QUESTION_CHARS",
+    "MAX_WORDS",
+    "MIN_POINT_WORDS",
     "QUESTION_FEATURES",
     "REFUSAL",
     "SENTENCE_FEATURES",
     "STOPWORDS",
     "Assistant",
+    "Overview",
     "Request",
+    "Said",
     "Searcher",
     "TranscriptRetriever",
     "block_cosines",
@@ -34,5 +39,7 @@ __all__ = [
     "hit_to_document",
     "question_row",
     "read_questions",
+    "route",
+    "sentences_of",
     "terms",
 ]

@@ -27,6 +27,7 @@ from retrieval.followups import Resolved, resolve
 from retrieval.langchain import TranscriptRetriever, as_runnable
 from retrieval.limits import checked_k, checked_question
 from retrieval.llm import LLMClient
+from retrieval.overview import Overview, Overviews
 from retrieval.query import Options, Query, Reply, Request
 from retrieval.reply import llm_answer
 from retrieval.search import Searcher
@@ -67,6 +68,7 @@ class Assistant:
         texts = {name: s.text for name, s in store.sources.items()}
         turns = [t for s in store.sources.values() for t in s.turns]
         self.speakers = SpeakerDirectory(turns, texts, query)
+        self.overviews = Overviews(store)
         self._llm: LLMClient | None = None
 
     @classmethod
@@ -126,6 +128,12 @@ class Assistant:
 
         return TranscriptRetriever(search=search)
 
+    def overview(self, documents: Sequence[str] = (), speaker: str | None = None,
+                 words: int | None = None) -> Overview:  # fmt: skip
+        """Summary, speakers, decisions, action items and topics of documents (all if none)."""
+        names = tuple(self.store.document_named(d) for d in documents)
+        return self.overviews.get(names, self._resolve(speaker) if speaker else None, words)
+
     # -- the steps, in order --------------------------------------------------------------------
 
     def understand(self, request: Request) -> Query:
@@ -165,7 +173,10 @@ class Assistant:
         return replace(query, vector=vector, hits=tuple(hits), retrieve_ms=ms)
 
     def draft(self, query: Query) -> Query:
-        """The extractive answer: quotes of the best sentences, or a refusal."""
+        """Quotes of the best sentences, or a refusal; a whole-meeting question's overview."""
+        whole = self.overviews.answer(query, self.embedder)
+        if whole is not None:
+            return replace(query, offline=whole, use_llm=False)
         began = time.perf_counter()
         draft = self.answerer.answer(query, self.speakers.cue_text(list(query.speakers)))
         answer = Answer(

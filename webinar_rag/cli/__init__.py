@@ -3,6 +3,7 @@
     webinar-rag ingest [PATH...]          read transcripts (any supported format) into the index
     webinar-rag ask QUESTION              a cited answer, or a refusal
     webinar-rag search QUERY              the ranked passages, without an answer
+    webinar-rag summary [--document D]    a meeting's summary, decisions and action items, cited
     webinar-rag speakers | corpus list | corpus remove NAME
     webinar-rag serve | eval
 
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import Any
 
-from webinar_rag.cli import asking, documents
+from webinar_rag.cli import asking, documents, summary
 from webinar_rag.core import WebinarRagError, debugging
 
 EXIT_ERROR = 2
@@ -60,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
     documents.register(sub)
     asking.register(sub)
+    summary.register(sub)
     p = sub.add_parser(
         "eval", help="evaluate on a question file (see `python -m eval -h`)", add_help=False
     )

@@ -1,0 +1,97 @@
+"""Decisions and action items, read from the words that make them.
+
+- An action item is a task someone takes on ("I'll send the minutes", "let me check the
+  contract": the speaker will) or is given ("Ana, please book the rooms", "[PERSON2] will write
+  the section": the person named will, asked by the speaker). The detection is the answer
+  path's (`retrieval.answerer.responsible`), so "who will" answers and the overview agree.
+- A decision is said as one: "we decided / agreed / concluded", "it was agreed", "the decision
+  is", "let's go with".
+A due date is the phrase that says when ("by Friday", "next week", "before the end of the
+month"), as said: a meeting's date is seldom in its transcript, so a weekday is not turned
+into a calendar date. A meeting with none of these gets none: nothing is inferred.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.answerer.responsible import assigned_in, commitment_in
+from retrieval.overview.pool import Said
+
+_DECIDED = re.compile(
+    r"\b(?:we|they|you|everyone|everybody|all of us|the (?:group|team|committee|board|panel))\s+"
+    r"(?:have\s+|had\s+|all\s+|finally\s+|just\s+)*(?:decided|agreed|concluded|settled on|"
+    r"chose|voted|approved|resolved)\b"
+    r"|\b(?:it|this|that)\s+(?:was|is|has been)\s+(?:decided|agreed|settled)\b"
+    r"|\bthe decision (?:is|was|has been)\b"
+    r"|\blet'?s (?:go with|stick with|settle on|agree on)\b"
+    r"|\bwe(?:'ll| will| are going to|'re going to) go (?:with|for)\b",
+    re.IGNORECASE,
+)
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
+_DUE = re.compile(
+    rf"\b(?:by|before|until|till|on)\s+(?:next\s+|this\s+)?{_WEEKDAY}\b"
+    rf"|\b(?:next|this|coming)\s+(?:{_WEEKDAY}|week|month|meeting|quarter)\b"
+    r"|\b(?:by|before|until)\s+the\s+end\s+of\s+(?:the\s+|this\s+|next\s+)?"
+    r"(?:day|week|month|year|quarter|meeting)\b"
+    rf"|\b(?:by|before|until|on)\s+(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?"
+    rf"\s+(?:of\s+)?{_MONTH})\b"
+    r"|\b(?:in|within)\s+(?:two|three|four|a few|a couple of|\d+)\s+(?:days|weeks|months)\b"
+    r"|\btomorrow\b|\btonight\b|\bby\s+(?:today|then)\b|\b\d{4}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
+_TASK_START = re.compile(
+    r"\b(?:please|could you|can you|would you|will you|you will|you'll|you should|will|shall|"
+    r"is going to|I'll|I will|I'm going to|I am going to|I can|let me|to)\s+",
+    re.IGNORECASE,
+)
+
+
+_ADVERBS = re.compile(r"^(?:(?:also|then|just|definitely|certainly|quickly|now)\s+)+", re.I)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A task or a decision, with the sentence it rests on (an index into the pool)."""
+
+    kind: str  # "action" or "decision"
+    said: int
+    owner: str | None  # who will do it (actions); None for decisions
+    assigned_by: str | None  # who asked them, when someone did
+    task: str  # what, in the sentence's own words
+    due: str | None  # when, as said
+
+
+def task_of(text: str) -> str:
+    """The words after the first 'please / will / let me...' of the sentence: the task."""
+    found = _TASK_START.search(text)
+    task = text[found.end() :] if found else text
+    task = _ADVERBS.sub("", task.strip())
+    return task.rstrip(".!?;:,").strip() or text
+
+
+def due_of(text: str) -> str | None:
+    found = _DUE.search(text)
+    return found.group(0) if found else None
+
+
+def actions_in(said: Sequence[Said], people: frozenset[str]) -> list[Action]:
+    """Every action item and decision of the sentences, in the order said."""
+    out: list[Action] = []
+    for i, s in enumerate(said):
+        if s.words < 3 or not s.speaker:
+            continue
+        text = s.text.replace("\u2019", "'")
+        person = assigned_in(text, s.speaker, people)
+        if person is not None:
+            out.append(Action("action", i, person, s.speaker, task_of(s.text), due_of(s.text)))
+        elif not s.sentence.asks and commitment_in(s.text):
+            out.append(Action("action", i, s.speaker, None, task_of(s.text), due_of(s.text)))
+        elif not s.sentence.asks and _DECIDED.search(text):
+            out.append(Action("decision", i, None, None, s.text, due_of(s.text)))
+    return out

@@ -1,0 +1,77 @@
+"""`webinar-rag summary`: a meeting's overview (summary, speakers, decisions, action items,
+topics), every line a cited quote; `--compare A B` shows two meetings' overviews in turn."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from webinar_rag.core import Settings, WebinarRagError
+
+if TYPE_CHECKING:
+    from retrieval import Overview
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "summary", help="a meeting's summary, speakers, decisions and action items, cited"
+    )
+    p.add_argument(
+        "--document",
+        action="append",
+        default=[],
+        help="the meeting (file name or title); repeat for several (default: every document)",
+    )
+    p.add_argument("--speaker", help="only this speaker's words")
+    p.add_argument("--words", type=int, help="the summary's length in words (default 150)")
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="with two or more --document, one overview per document, in turn",
+    )
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="the overview as JSON")
+    shape.add_argument("--markdown", action="store_true", help="the overview as Markdown")
+    p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.set_defaults(func=_summary)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from retrieval import MAX_WORDS, Assistant
+
+    if args.words is not None and not 10 <= args.words <= MAX_WORDS:
+        raise WebinarRagError(f"--words {args.words}: use 10 to {MAX_WORDS}.")
+    if args.compare and len(args.document) < 2:
+        raise WebinarRagError(
+            "--compare needs two or more --document, e.g. --document A --document B."
+        )
+    assistant = Assistant.load(Settings.from_env().at_index(args.index))
+    groups = [[d] for d in args.document] if args.compare else [args.document]
+    overviews = [assistant.overview(g, args.speaker, args.words) for g in groups]
+    if args.json:
+        data: Any = [o.to_dict() for o in overviews] if args.compare else overviews[0].to_dict()
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print("\n\n".join(o.markdown() if args.markdown else plain(o) for o in overviews), end="")
+    return 0
+
+
+def plain(overview: Overview) -> str:
+    """The overview as text: each part, then one line per citation."""
+    from webinar_rag.cli.asking import who
+
+    titles = list(dict.fromkeys(c.document for c in overview.citations))
+    parts = [
+        ("Summary", overview.text("summary")),
+        ("Speakers", overview.text("speakers")),
+        ("Decisions", overview.text("decisions")),
+        ("Action items", overview.text("actions")),
+        ("Topics", overview.text("topics")),
+    ]
+    lines = [f"Overview of {', '.join(titles) or ', '.join(overview.documents)}", ""]
+    for title, text in parts:
+        lines += [f"{title}:", text, ""]
+    lines += [f'[{c.n}] {who(c)}: "{c.quote}"' for c in overview.citations]
+    return "\n".join(lines) + "\n"
