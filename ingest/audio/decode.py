@@ -8,6 +8,7 @@ the file and the fix: no audio track, a corrupt or truncated container, longer t
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,8 @@ def _av() -> Any:
 
 def decode(data: bytes, name: str, max_minutes: float) -> np.ndarray:
     """The first audio track as float32 samples at 16 kHz, mono."""
+    if not data:
+        raise RecordingError(f"{name} is empty. Copy the recording again, or remove the file.")
     av = _av()
     try:
         container = av.open(io.BytesIO(data), mode="r", metadata_errors="ignore")
@@ -70,9 +73,10 @@ def decode(data: bytes, name: str, max_minutes: float) -> np.ndarray:
 
 
 def _corrupt(name: str, exc: Exception) -> RecordingError:
-    why = str(exc).split(": '<", 1)[0].strip() or type(exc).__name__
+    why = re.sub(r"\[Errno -?\d+\]\s*", "", str(exc)).split(": '<", 1)[0].strip()
     return RecordingError(
-        f"{name} is not a readable recording (corrupt or truncated container: {why}). Check "
+        f"{name} is not a readable recording (corrupt or truncated container: "
+        f"{why or type(exc).__name__}). Check "
         "that it plays, or export it again."
     )
 

@@ -1,6 +1,6 @@
 """Speech whose words and speakers are known: dialogues spoken by Debian's `espeak-ng` in
 distinct voices, written as WAV (and, through PyAV, as an .mp4 with a video track), with the
-reference of who said what when. For the audio tests and the benchmarks (bench/audio_*.py)."""
+reference of who said what when. For the audio tests and the benchmarks (bench/audio.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.support.seed import ROOT
+
 RATE = 22_050  # espeak-ng's own rate
+# Two 30-second AMI meeting clips with an RTTM reference (../shared/data/audio/README.md).
+AMI = ROOT.parent / "shared" / "data" / "audio"
 VOICES = ("en-us+m3", "en-gb+f4", "en-us+m7")  # three voices a listener tells apart
 
 # A short planning meeting: two people, numbers spelled out (the reference is the text).
@@ -117,3 +121,34 @@ def write_mp4(path: Path, samples: np.ndarray | None, rate: int = RATE, seconds:
                 out.mux(sound.encode(frame))
             out.mux(sound.encode(None))
     return path
+
+
+_ONES = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+]  # fmt: skip
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def spoken_number(n: int) -> str:
+    """0 <= n < 1,000,000 in words, as the dialogues write numbers: 40000 -> forty thousand."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        rest = "" if n % 100 == 0 else " " + spoken_number(n % 100)
+        return _ONES[n // 100] + " hundred" + rest
+    rest = "" if n % 1000 == 0 else " " + spoken_number(n % 1000)
+    return spoken_number(n // 1000) + " thousand" + rest
+
+
+def normalise_words(text: str) -> str:
+    """For word error rate: lower case, numbers spelled out (Whisper writes digits), no
+    punctuation."""
+    import re
+
+    text = re.sub(r"(\d)\s*,\s*(\d{3})", r"\1\2", text)  # 40,000 and Whisper's "40 ,000"
+    text = re.sub(r"\d+", lambda m: f" {spoken_number(int(m.group()))} ", text)
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
