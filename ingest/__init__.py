@@ -8,6 +8,7 @@ Importing this package changes nothing in the process; models load when an inges
 
 from ingest import ray_job  # the Ray Data job: `ray` loads only when it runs
 from ingest.audio import RecordingReader, Transcript, load_transcript, transcripts_beside
+from ingest.audio.decode import decode as decode_recording
 from ingest.chunking import chunk_turns, turn_sentences
 from ingest.export import FORMATS as TRANSCRIPT_FORMATS
 from ingest.export import transcript_text
@@ -43,6 +44,7 @@ __all__ = [
     "chunk_turns",
     "chunker_record",
     "cut_documents",
+    "decode_recording",
     "embed_documents",
     "find_transcripts",
     "identities",

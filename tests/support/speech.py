@@ -106,10 +106,10 @@ def write_mp4(path: Path, samples: np.ndarray | None, rate: int = RATE, seconds:
             sound.layout = "mono"
         if picture is not None:
             for i in range(max(1, int(duration * 5))):
-                frame = av.VideoFrame.from_ndarray(
+                image = av.VideoFrame.from_ndarray(
                     np.full((48, 64, 3), (i * 7) % 255, dtype=np.uint8), format="rgb24"
                 )
-                out.mux(picture.encode(frame))
+                out.mux(picture.encode(image))
             out.mux(picture.encode(None))
         if sound is not None and samples is not None:
             block = 1024
