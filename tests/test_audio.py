@@ -275,3 +275,16 @@ def test_the_commands_take_their_arguments() -> None:
     from webinar_rag.cli import recordings
 
     assert recordings.FORMATS == TRANSCRIPT_FORMATS
+
+
+def test_recording_settings_come_from_the_environment_or_fail_in_one_line() -> None:
+    from webinar_rag.core import ConfigError, IngestSettings
+
+    audio = IngestSettings.from_env(
+        {"WEBINAR_RAG_WHISPER_MODEL": "models/small.en", "WEBINAR_RAG_MAX_RECORDING_MB": "50"}
+    ).audio
+    assert audio.whisper_model == Path("models/small.en") and audio.max_recording_mb == 50
+    assert IngestSettings.from_env({}).audio == AudioSettings()
+    for name, value in [("WEBINAR_RAG_MAX_RECORDING_MIN", "-1"), ("WEBINAR_RAG_ASR_THREADS", "x")]:
+        with pytest.raises(ConfigError, match=name):
+            IngestSettings.from_env({name: value})

@@ -89,7 +89,7 @@ def recognise(
     found: list[RawWord] = []
     began = time.perf_counter()
     bar = tqdm(
-        total=round(duration, 1), desc=f"transcribing {name}", unit="s audio", file=sys.stderr,
+        total=max(1, round(duration)), desc=f"transcribing {name}", unit="s", file=sys.stderr,
         disable=not progress, leave=False,
     )  # fmt: skip
     with bar:
@@ -98,9 +98,10 @@ def recognise(
                 text = w.word.strip()
                 if text:
                     found.append((round(float(w.start), 3), round(float(w.end), 3), text))
-            bar.update(max(0.0, round(min(float(segment.end), duration) - bar.n, 1)))
+            bar.update(max(0, round(min(float(segment.end), duration)) - bar.n))
             elapsed = time.perf_counter() - began
             bar.set_postfix(rtf=f"{elapsed / max(float(segment.end), 1e-3):.2f}")
+        bar.update(bar.total - bar.n)
     return found
 
 
