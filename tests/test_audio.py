@@ -288,3 +288,17 @@ def test_recording_settings_come_from_the_environment_or_fail_in_one_line() -> N
     for name, value in [("WEBINAR_RAG_MAX_RECORDING_MIN", "-1"), ("WEBINAR_RAG_ASR_THREADS", "x")]:
         with pytest.raises(ConfigError, match=name):
             IngestSettings.from_env({name: value})
+
+
+def test_a_long_recording_estimates_its_speakers_on_a_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ingest.audio import diarize
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(3, 256))
+    vectors = np.concatenate([c + rng.normal(scale=0.6, size=(200, 256)) for c in centres])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    monkeypatch.setattr(diarize, "MAX_ESTIMATE", 90)  # the n x n matrix stays small
+    assert diarize.estimate_speakers(vectors) == 3
+    assert len(set(cluster(vectors).tolist())) == 3  # every window still gets a speaker

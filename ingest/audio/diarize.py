@@ -30,6 +30,10 @@ STEP = 0.4  # seconds between embeddings
 FRAMES_PER_SECOND = 100
 MAX_SPEAKERS = 7  # the most the count estimate gives (more with --speakers N)
 MIN_WINDOWS = 8  # under ~3 s of speech: one speaker
+# The count is estimated on at most this many windows (~7 min of speech): spectral clustering
+# builds and decomposes an n x n matrix, minutes for an hour's 9,000 windows.
+MAX_ESTIMATE = 1000
+BATCH = 256  # windows embedded together
 SMOOTH = 5  # windows in the majority vote that smooths labels (2 s)
 
 
@@ -67,12 +71,12 @@ def embed(
     half = WINDOW_FRAMES // 2
     first = np.clip(np.round(centres * FRAMES_PER_SECOND).astype(int) - half, 0,
                     len(mel) - WINDOW_FRAMES)  # fmt: skip
-    windows = (
-        np.stack([mel[f : f + WINDOW_FRAMES] for f in first])
-        if len(first)
-        else np.zeros((0, WINDOW_FRAMES, mel.shape[1]), dtype=np.float32)
-    )
-    return centres, load_voice_encoder(threads).embed_windows(windows)
+    encoder = load_voice_encoder(threads)
+    vectors = [np.zeros((0, 256), dtype=np.float32)]
+    for i in range(0, len(first), BATCH):  # a batch of windows at a time: an hour is 9,000
+        windows = np.stack([mel[f : f + WINDOW_FRAMES] for f in first[i : i + BATCH]])
+        vectors.append(encoder.embed_windows(windows))
+    return centres, np.concatenate(vectors)
 
 
 def cluster(vectors: np.ndarray, speakers: int | None = None) -> np.ndarray:
@@ -97,6 +101,8 @@ def estimate_speakers(vectors: np.ndarray) -> int:
         return 1
     from spectralcluster import configs
 
+    if len(vectors) > MAX_ESTIMATE:  # an even sample over time: the affinity matrix is n x n
+        vectors = vectors[np.linspace(0, len(vectors) - 1, MAX_ESTIMATE).round().astype(int)]
     labels = configs.icassp2018_clusterer.predict(vectors.astype(np.float64))
     return int(min(MAX_SPEAKERS, len(set(np.asarray(labels).tolist()))))
 
