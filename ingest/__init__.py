@@ -7,13 +7,25 @@ Importing this package changes nothing in the process; models load when an inges
 """
 
 from ingest import ray_job  # the Ray Data job: `ray` loads only when it runs
+from ingest.audio import RecordingReader, Transcript, load_transcript, transcripts_beside
+from ingest.audio.decode import decode as decode_recording
 from ingest.chunking import chunk_turns, turn_sentences
+from ingest.export import FORMATS as TRANSCRIPT_FORMATS
+from ingest.export import transcript_text
 from ingest.files import find_transcripts
-from ingest.flow import add_parts, chunker_record, ingest, manifest_for, remove_documents
+from ingest.flow import (
+    add_parts,
+    chunker_record,
+    ingest,
+    manifest_for,
+    recording_reader,
+    remove_documents,
+)
 from ingest.identities import identities, unify_speakers
 from ingest.parts import cut_documents, embed_documents
 from ingest.readers import NO_SPEAKERS, READERS, SUFFIXES, Document, read_document, reader_for
 from ingest.readers.markdown import parse_transcript
+from ingest.rename import rename_speaker
 from ingest.summary import FileResult, IngestSummary
 
 TRANSCRIPT_SUFFIXES = SUFFIXES
@@ -21,24 +33,33 @@ TRANSCRIPT_SUFFIXES = SUFFIXES
 __all__ = [
     "NO_SPEAKERS",
     "READERS",
+    "TRANSCRIPT_FORMATS",
     "TRANSCRIPT_SUFFIXES",
     "Document",
     "FileResult",
     "IngestSummary",
+    "RecordingReader",
+    "Transcript",
     "add_parts",
     "chunk_turns",
     "chunker_record",
     "cut_documents",
+    "decode_recording",
     "embed_documents",
     "find_transcripts",
     "identities",
     "ingest",
+    "load_transcript",
     "manifest_for",
     "parse_transcript",
     "ray_job",
     "read_document",
     "reader_for",
+    "recording_reader",
     "remove_documents",
+    "rename_speaker",
+    "transcript_text",
+    "transcripts_beside",
     "turn_sentences",
     "unify_speakers",
 ]

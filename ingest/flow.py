@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ingest.audio import RecordingReader, transcripts_beside
 from ingest.files import find_transcripts
 from ingest.parts import embed_documents
 from ingest.plan import Plan, make_plan, nothing_read, read_files
@@ -58,9 +59,10 @@ def ingest(
             format=format,
             max_mb=settings.ingest.max_file_mb,
             folders=[p for p in given if p.is_dir()],
+            max_recording_mb=settings.ingest.audio.max_recording_mb,
         )
         lost = _account_for_lost(held, plan, files, rebuild, writer)
-        documents = read_files(plan)
+        documents = read_files(plan, {"recording": recording_reader(settings, progress)})
         clock.lap("read")
         # nothing to write: no file was read (those that failed leave their documents as
         # they were), and none is dropped
@@ -114,6 +116,16 @@ def add_parts(parts: Sequence[DocumentVectors], embedder: Embedder, settings: Se
     with open_writer(settings.index) as writer:
         writer.held()
         return writer.write(manifest_for(embedder, settings.ingest), parts, drop=())
+
+
+def recording_reader(settings: Settings, progress: bool = False) -> RecordingReader:
+    """The recording reader of this index: its transcripts kept beside the index folder."""
+    return RecordingReader(settings.ingest.audio, transcripts_dir(settings), progress)
+
+
+def transcripts_dir(settings: Settings) -> Path:
+    """Where this index keeps its recordings' transcripts."""
+    return settings.ingest.audio.transcripts_dir or transcripts_beside(settings.index.index_dir)
 
 
 def manifest_for(embedder: Embedder, settings: IngestSettings) -> Manifest:

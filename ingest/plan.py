@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.audio import SUFFIXES as RECORDINGS
 from ingest.identities import unify_speakers
-from ingest.readers import read_document
+from ingest.readers import READERS, Reader, read_document
 from ingest.summary import FileResult
 from webinar_rag.core import Source, TranscriptFormatError
 from webinar_rag.store import Held
@@ -47,6 +48,7 @@ class Plan:
     results: list[FileResult] = field(default_factory=list)
     reusable: bool = True  # the held vectors fit: unchanged documents keep them
     counts: Mapping[str, int] = field(default_factory=dict)  # held chunks per document
+    max_recording_mb: float = 0.0  # the size limit for audio and video files
 
     def hold(self, source: Source, notes: tuple[str, ...] = (), quiet: bool = False) -> None:
         """A held document stays: with its vectors, or embedded again from its text.
@@ -80,10 +82,16 @@ def make_plan(
     format: str | None,
     max_mb: float,
     folders: Sequence[Path] = (),
+    max_recording_mb: float | None = None,
 ) -> Plan:
     """The plan for these files (those `find_transcripts` skipped are reported as failed)
-    against what the store holds; `folders`: the folders this ingest reads."""
-    plan = Plan(reusable=reusable, counts=held.chunk_counts)
+    against what the store holds; `folders`: the folders this ingest reads. A recording's
+    limit is `max_recording_mb` (default: `max_mb`)."""
+    plan = Plan(
+        reusable=reusable,
+        counts=held.chunk_counts,
+        max_recording_mb=max_mb if max_recording_mb is None else max_recording_mb,
+    )
     plan.results += [FileResult(p.name, "failed", error=f"{p}: {why}") for p, why in skipped]
     given = {f.name for f in files}
     synced = [f.resolve() for f in folders]
@@ -108,10 +116,14 @@ def _plan_file(
     plan: Plan, path: Path, old: Source | None, format: str | None, max_mb: float
 ) -> None:
     name = path.name
+    recording = (format or "") == "recording" or (
+        format is None and path.suffix.lower() in RECORDINGS
+    )
+    limit = plan.max_recording_mb if recording and plan.max_recording_mb else max_mb
     try:
         size = path.stat().st_size
-        if size > max_mb * 1e6:
-            raise _Unread(_too_big(path, size, max_mb))
+        if size > limit * 1e6:
+            raise _Unread(_too_big(path, size, limit, recording))
         data = path.read_bytes()
     except (OSError, _Unread) as exc:
         why = (
@@ -139,21 +151,27 @@ class _Unread(Exception):
     """A file that is not read (too big); its message is the one-line reason."""
 
 
-def _too_big(path: Path, size: int, max_mb: float) -> str:
+def _too_big(path: Path, size: int, max_mb: float, recording: bool = False) -> str:
+    what, setting = (
+        ("recording", "WEBINAR_RAG_MAX_RECORDING_MB")
+        if recording
+        else ("transcript", "WEBINAR_RAG_MAX_FILE_MB")
+    )
     return (
-        f"{path} is {size / 1e6:,.1f} MB, over the {max_mb:g} MB limit for one transcript; "
-        "split it into parts, or raise WEBINAR_RAG_MAX_FILE_MB"
+        f"{path} is {size / 1e6:,.1f} MB, over the {max_mb:g} MB limit for one {what}; "
+        f"split it into parts, or raise {setting}"
     )
 
 
-def read_files(plan: Plan) -> list[Source]:
+def read_files(plan: Plan, readers: Mapping[str, Reader] = READERS) -> list[Source]:
     """The documents to embed: the files read, then the held ones restored from their text.
-    A file that cannot be read is reported, and its previous version, if any, stays."""
+    A file that cannot be read is reported, and its previous version, if any, stays.
+    `readers`: this ingest's own readers (the recording reader, with its settings)."""
     documents = []
     for name, reading in plan.read.items():
         began = time.perf_counter()
         try:
-            doc = read_document(reading.path, format=reading.format, data=reading.data)
+            doc = read_document(reading.path, reading.format, reading.data, readers)
         except TranscriptFormatError as exc:
             plan.results.append(FileResult(name, "failed", error=str(exc)))
             if name in plan.previous:

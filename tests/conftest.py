@@ -62,13 +62,24 @@ def _models_stay_out(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
             '`pytest -m "not slow"`, loads none)'
         )
 
-    from webinar_rag.models import e5, entities, loading, reranker, sentence_transformer
+    from webinar_rag.models import (
+        e5,
+        entities,
+        loading,
+        reranker,
+        sentence_transformer,
+        speech,
+        voices,
+    )
 
     monkeypatch.setattr(loading, "_load", refuse)
     monkeypatch.setattr(sentence_transformer, "load_sentence_transformers", refuse)
     monkeypatch.setattr(reranker, "load_sentence_transformers", refuse)
     monkeypatch.setattr(e5.E5Embedder, "__init__", refuse)
     monkeypatch.setattr(entities, "entity_model", refuse)
+    monkeypatch.setattr(speech, "_load_whisper", refuse)
+    monkeypatch.setattr(speech, "_vad", refuse)
+    monkeypatch.setattr(voices.VoiceEncoder, "__init__", refuse)
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,10 @@ from webinar_rag.ui import build_app, launch
 
 LOCK = ROOT / "requirements.lock"
 SOURCES = ("webinar_rag", "ingest", "retrieval", "eval", "bench", "app.py")
+# torch.load only with its safe loader (tensors, never arbitrary objects), on the same line.
 UNPICKLING = re.compile(
-    r"pickle\.loads?\(|allow_pickle=True|torch\.load\(|allow_dangerous_deserialization=True"
+    r"pickle\.loads?\(|allow_pickle=True|torch\.load\((?!.*weights_only=True)"
+    r"|allow_dangerous_deserialization=True"
 )
 
 
@@ -67,6 +69,12 @@ def test_setup_installs_through_the_lock() -> None:
     installs = [line for line in script.splitlines() if '"${pip[@]}"' in line]
     assert installs[0].strip() == '"${pip[@]}" torch==2.13.0'
     assert all("-c requirements.lock" in line for line in installs[1:]), installs
+
+
+def test_the_pickle_check_allows_only_the_safe_torch_loader() -> None:
+    assert UNPICKLING.search('torch.load(path, map_location="cpu")')
+    assert UNPICKLING.search("torch.load(path, weights_only=False)")
+    assert not UNPICKLING.search('torch.load(path, map_location="cpu", weights_only=True)')
 
 
 def test_no_module_reads_a_pickle() -> None:

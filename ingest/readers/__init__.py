@@ -9,8 +9,10 @@ the first of them (a report: its text is ingested unattributed when it names no 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+from ingest.audio.reader import RecordingReader
 from ingest.readers.base import (
     NO_SPEAKERS,
     Document,
@@ -38,6 +40,7 @@ READERS: dict[str, Reader] = {
         JsonReader(),
         DocxReader(),
         PdfReader(),
+        RecordingReader(),  # audio and video: transcribed (the `audio` extra)
     )
 }
 SNIFF_CHARS = 16_384  # enough lines for a log to show its prefixes after a preamble
@@ -55,16 +58,20 @@ def suffixes() -> list[str]:
 SUFFIXES = tuple(suffixes())
 
 
-def reader_for(path: Path, data: bytes, format: str | None = None) -> Reader:
-    """The reader for a file: `format` when given, else by extension and content."""
+def reader_for(
+    path: Path, data: bytes, format: str | None = None, readers: Mapping[str, Reader] = READERS
+) -> Reader:
+    """The reader for a file: `format` when given, else by extension and content. `readers`:
+    the readers to choose from (an ingest's own recording reader, with its settings)."""
+    readers = {**READERS, **readers}
     if format is not None:
         if format not in READERS:
             raise TranscriptFormatError(
                 f"Unknown format {format!r} for {path.name}. Use one of: {', '.join(READERS)}."
             )
-        return READERS[format]
+        return readers[format]
     suffix = path.suffix.lower()
-    candidates = [r for r in READERS.values() if suffix in r.suffixes]
+    candidates = [r for r in readers.values() if suffix in r.suffixes]
     if not candidates:
         raise TranscriptFormatError(
             f"{path.name}: no reader for {suffix or 'files without an extension'}. Known "
@@ -77,8 +84,14 @@ def reader_for(path: Path, data: bytes, format: str | None = None) -> Reader:
     return next((r for r in candidates if r.sniff(head)), candidates[0])
 
 
-def read_document(path: Path, format: str | None = None, data: bytes | None = None) -> Document:
-    """Read one transcript file in whichever format it is in (`data`: its bytes, if read)."""
+def read_document(
+    path: Path,
+    format: str | None = None,
+    data: bytes | None = None,
+    readers: Mapping[str, Reader] = READERS,
+) -> Document:
+    """Read one transcript file in whichever format it is in (`data`: its bytes, if read;
+    `readers`: as for `reader_for`)."""
     path = Path(path)
     if data is None:
         try:
@@ -88,7 +101,7 @@ def read_document(path: Path, format: str | None = None, data: bytes | None = No
                 f"{path} cannot be read ({exc.strerror or exc}). Check the path and its "
                 "permissions."
             ) from exc
-    return reader_for(path, data, format).read(path, data)
+    return reader_for(path, data, format, readers).read(path, data)
 
 
 __all__ = [

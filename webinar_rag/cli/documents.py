@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from webinar_rag.cli import recordings
 from webinar_rag.core import Settings
 from webinar_rag.store import Store, open_store
 
@@ -28,8 +29,14 @@ def register(sub: Any) -> None:
     p.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
     p.add_argument(
         "--format",
-        help="read the given files as this format (report, log, vtt, srt, json, docx, pdf) "
-        "instead of choosing by extension and content",
+        help="read the given files as this format (report, log, vtt, srt, json, docx, pdf, "
+        "recording) instead of choosing by extension and content",
+    )
+    p.add_argument(
+        "--speakers",
+        type=_positive,
+        metavar="N",
+        help="recordings: cluster the voices into N speakers (default: estimate how many)",
     )
     p.add_argument(
         "--wait",
@@ -41,10 +48,11 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=_ingest)
 
-    p = sub.add_parser("speakers", help="list the speakers of each document")
+    p = sub.add_parser("speakers", help="list the speakers of each document, or rename one")
     p.add_argument("--index", type=Path, help="index folder (default index/)")
     p.add_argument("--json", action="store_true", help="one JSON object per document")
     p.set_defaults(func=_speakers)
+    recordings.register(sub, p)
 
     p = sub.add_parser("corpus", help="list or remove the documents of the index")
     actions = p.add_subparsers(dest="action", required=True)
@@ -63,6 +71,9 @@ def _ingest(args: argparse.Namespace) -> int:
     from ingest import ingest
 
     settings = _settings(args.index)
+    if args.speakers is not None:
+        audio = replace(settings.ingest.audio, speakers=args.speakers)
+        settings = replace(settings, ingest=replace(settings.ingest, audio=audio))
     report = ingest(
         args.paths or None,
         settings,
@@ -75,6 +86,12 @@ def _ingest(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(report), default=str, ensure_ascii=False))
         return EXIT_FAILED_FILES if report.failed else 0
     return _print_report(report)
+
+
+def _positive(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of speakers (1 or more)")
+    return int(raw)
 
 
 def _remove(args: argparse.Namespace) -> int:

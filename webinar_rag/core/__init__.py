@@ -4,6 +4,7 @@ It imports nothing else of the project, and importing it does nothing but define
 """
 
 from webinar_rag.core.answers import DOCUMENT, Answer, Citation, Hit, Place, Responsible, clock
+from webinar_rag.core.audio_settings import AudioSettings
 from webinar_rag.core.chunks import HEADING, KINDS, Chunk, Sentence, chunk_id
 from webinar_rag.core.document import Mark, Source, Span, Turn
 from webinar_rag.core.errors import (
@@ -27,6 +28,7 @@ from webinar_rag.core.errors import (
     QuestionError,
     QuestionFileError,
     QuestionTooLong,
+    RecordingError,
     RerankerNotFound,
     TranscriptFormatError,
     UnknownDocument,
@@ -55,6 +57,7 @@ __all__ = [
     "KINDS",
     "MAX_FILE_MB",
     "Answer",
+    "AudioSettings",
     "Backend",
     "Chunk",
     "ChunkerSettings",
@@ -89,6 +92,7 @@ __all__ = [
     "QuestionError",
     "QuestionFileError",
     "QuestionTooLong",
+    "RecordingError",
     "RerankerNotFound",
     "Responsible",
     "RetrievalMode",

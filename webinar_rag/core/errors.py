@@ -6,6 +6,7 @@ value and the fix. It sits in the foundation so every layer raises from it; the 
     ├── ConfigError             a setting or environment value is not valid
     ├── CorpusNotFound          no transcript where one was expected
     ├── TranscriptFormatError   a transcript file cannot be read as one
+    │   └── RecordingError      a recording: no audio track, corrupt, silent, too long
     ├── IndexFolderError        the index folder
     │   ├── IndexNotFound, IndexCorrupt, IndexMismatch, NotAnIndexFolder, IndexBusy,
     │   └── IndexUnreadable, IndexWriteError
@@ -35,6 +36,11 @@ class CorpusNotFound(WebinarRagError):
 
 class TranscriptFormatError(WebinarRagError):
     """A transcript file is unreadable, empty, binary or not in its format."""
+
+
+class RecordingError(TranscriptFormatError):
+    """A recording cannot be transcribed: no audio track, a corrupt container, only silence,
+    longer than the limit, or the audio extra is not installed."""
 
 
 class IndexFolderError(WebinarRagError):

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from webinar_rag.core.audio_settings import AudioSettings
 from webinar_rag.core.errors import ConfigError, LLMNotConfigured
 from webinar_rag.core.query_settings import QuerySettings
 from webinar_rag.core.values import Environment, count, number, text
@@ -86,6 +87,7 @@ class IngestSettings:
     # name a person or an organisation land on that person's words.
     speaker_prefix: bool = True
     max_file_mb: float = MAX_FILE_MB
+    audio: AudioSettings = field(default_factory=AudioSettings)  # recordings (.mp4, .wav...)
 
     @classmethod
     def from_env(cls, env: Environment | None = None) -> IngestSettings:
@@ -93,6 +95,7 @@ class IngestSettings:
         return cls(
             corpus=Path(text(env, "WEBINAR_RAG_CORPUS") or cls.corpus),
             max_file_mb=number(env, "WEBINAR_RAG_MAX_FILE_MB", MAX_FILE_MB, 0.001, float("inf")),
+            audio=AudioSettings.from_env(env),
         )
 
 
