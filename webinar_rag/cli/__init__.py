@@ -4,7 +4,7 @@
     webinar-rag ask QUESTION              a cited answer, or a refusal
     webinar-rag search QUERY              the ranked passages, without an answer
     webinar-rag speakers | corpus list | corpus remove NAME
-    webinar-rag serve | eval
+    webinar-rag serve | mcp | eval
 
 Errors print one line that names the problem and the fix, and exit non-zero; never a traceback.
 """
