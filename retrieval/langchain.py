@@ -1,17 +1,15 @@
-"""The query path in LangChain's terms: the retrieval as a `BaseRetriever` (provenance in each
-document's `metadata`), and the whole path as one runnable, for pipelines that expect them."""
+"""The query path in LangChain's terms: a hit as a LangChain `Document` (provenance in its
+`metadata`), and the whole path as one runnable, for pipelines that expect them (the retriever
+is `retrieval.retriever`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import asdict
 from typing import Any, Protocol, TypeVar
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
-from pydantic import ConfigDict
 
 from retrieval.query import Query, Request
 from webinar_rag.core import Backend, Hit
@@ -31,20 +29,6 @@ class QueryPath(Protocol):
     def generate(self, query: Query, stream: bool = False) -> Generator[str, None, Query]: ...
 
     def finish(self, query: Query) -> Query: ...
-
-
-class TranscriptRetriever(BaseRetriever):
-    """The assistant's retrieval as a LangChain `BaseRetriever`; provenance travels in
-    `metadata`. `search` is the assistant's own (see `Assistant.retriever`)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    search: Callable[[str], list[Hit]]
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [hit_to_document(h) for h in self.search(query)]
 
 
 def hit_to_document(hit: Hit) -> Document:

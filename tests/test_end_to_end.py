@@ -9,7 +9,7 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from retrieval import REFUSAL, Assistant
+from retrieval import REFUSAL, Assistant, TranscriptRetriever
 from tests.support.seed import QUESTIONS_FILE
 from webinar_rag.core import Answer, normalise
 
@@ -130,7 +130,7 @@ def test_document_filter_quotes_the_document_not_a_speaker(assistant: Assistant)
 def test_langchain_retriever_matches_answer_contexts(
     assistant: Assistant, question: str, speaker: str | None, k: int | None
 ) -> None:
-    retriever = assistant.retriever(k=k, speaker=speaker)
+    retriever = TranscriptRetriever(assistant=assistant, k=k, speaker=speaker)
     assert isinstance(retriever, BaseRetriever)
     documents = retriever.invoke(question)
     answer = assistant.ask(question, speaker=speaker, k=k)

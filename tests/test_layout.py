@@ -4,7 +4,7 @@ lines; the environment is read in one settings module and written nowhere; impor
 nothing; the installed distribution's top-level names cannot collide with other projects'.
 
     webinar_rag.core -> webinar_rag.models, webinar_rag.store -> ingest, retrieval
-        -> eval, faces (webinar_rag.cli, webinar_rag.ui, app.py) -> bench
+        -> eval, faces (webinar_rag.cli, webinar_rag.ui, webinar_rag.mcp, app.py) -> bench
 """
 
 from __future__ import annotations
@@ -44,6 +44,13 @@ LAYERS = {  # a module's layer -> the layers it may import
         "retrieval",
         "eval",
     },
+    "webinar_rag.mcp": {
+        "webinar_rag.core",
+        "webinar_rag.models",
+        "webinar_rag.store",
+        "ingest",
+        "retrieval",
+    },
     "webinar_rag.cli": {
         "webinar_rag.core",
         "webinar_rag.models",
@@ -52,6 +59,7 @@ LAYERS = {  # a module's layer -> the layers it may import
         "retrieval",
         "eval",
         "webinar_rag.ui",
+        "webinar_rag.mcp",
     },
     "app": {"webinar_rag.ui"},
     "bench": {
@@ -67,7 +75,7 @@ LAYERS = {  # a module's layer -> the layers it may import
     },
 }
 # Layers whose imports of other layers go through package roots and their `__all__` only.
-PUBLIC_ONLY = {"eval", "webinar_rag.ui", "webinar_rag.cli", "app", "bench"}
+PUBLIC_ONLY = {"eval", "webinar_rag.ui", "webinar_rag.mcp", "webinar_rag.cli", "app", "bench"}
 ROOTS = (
     "webinar_rag.core",
     "webinar_rag.models",
@@ -75,6 +83,7 @@ ROOTS = (
     "ingest",
     "retrieval",
     "webinar_rag.ui",
+    "webinar_rag.mcp",
     "webinar_rag.cli",
 )
 ENVIRONMENT_MODULE = "webinar_rag.core.settings"

@@ -48,7 +48,9 @@ def read(tmp_path: Path, name: str, content: str | bytes, format: str | None = N
 
 
 def test_the_readers_and_their_names() -> None:
-    assert list(READERS) == ["report", "log", "vtt", "srt", "json", "docx", "pdf", "recording"]
+    assert list(READERS) == [
+        "report", "log", "vtt", "srt", "sbv", "json", "docx", "pdf", "recording"
+    ]  # fmt: skip
     assert all(r.name == name for name, r in READERS.items())
 
 

@@ -27,6 +27,7 @@ from webinar_rag.ui import build_app, launch
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a phone held upright
 TIMEOUT_MS = 30_000
 BILL = "What does Japan's AI bill enforce?"
 
@@ -41,6 +42,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=TIMEOUT_MS)  # an answer on a busy machine takes over 5 s
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -81,9 +83,9 @@ def changes_url(
         demo.close()
 
 
-def open_page(browser: Browser, url: str) -> Iterator[Page]:
+def open_page(browser: Browser, url: str, viewport: dict[str, int] = VIEWPORT) -> Iterator[Page]:
     """A fresh browser session (its own chat history) with the app loaded."""
-    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto(url)
@@ -97,6 +99,11 @@ def open_page(browser: Browser, url: str) -> Iterator[Page]:
 @pytest.fixture
 def page(browser: Browser, app_url: str) -> Iterator[Page]:
     yield from open_page(browser, app_url)
+
+
+@pytest.fixture
+def phone_page(browser: Browser, app_url: str) -> Iterator[Page]:
+    yield from open_page(browser, app_url, PHONE)
 
 
 @pytest.fixture
@@ -246,3 +253,96 @@ def test_example_questions_come_from_the_corpus_and_fill_the_box(page: Page) -> 
     box.press("Enter")
     expect(page.locator("#wr-chat .wr-card").first).to_be_visible()
     shot(page, "9-example")
+
+
+def test_at_phone_width_the_citations_follow_the_question_and_nothing_overlaps(
+    phone_page: Page,
+) -> None:
+    page = phone_page
+    ask(page, BILL)
+    expect(page.locator("#wr-cites input[type=radio]").first).to_be_attached()
+
+    def box(selector: str) -> dict[str, float]:
+        found = page.locator(selector).first.bounding_box()
+        assert found, selector
+        return dict(found)
+
+    question, side = box("#wr-question"), box("#wr-side")
+    options, examples = box("#wr-options"), box("#wr-examples")
+    assert question["y"] + question["height"] <= side["y"] < options["y"] < examples["y"]
+    for dropdown in ("#wr-speaker", "#wr-document"):  # the text stops before the arrow
+        text_end = page.locator(f"{dropdown} input").evaluate(
+            "e => e.getBoundingClientRect().right - parseFloat(getComputedStyle(e).paddingRight)"
+        )
+        assert text_end <= box(f"{dropdown} .icon-wrap")["x"] + 0.5, dropdown
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(ARTIFACTS / "ui-10-phone.png"), full_page=True)
+
+
+def meeting_captions(path: Path, cues: int) -> Path:
+    def at(seconds: int) -> str:
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}.000"
+
+    blocks = [
+        f"{at(4 * i)} --> {at(4 * i + 3)}\n<v {('Ines', 'Jon')[i % 2]}>Item {i} of the "
+        f"harbour plan needs {i % 7 + 2} more crews and a budget line of its own."
+        for i in range(cues)
+    ]
+    path.write_text("WEBVTT - Harbour planning call\n\n" + "\n\n".join(blocks) + "\n", "utf-8")
+    return path
+
+
+def test_an_upload_shows_its_percentage_and_a_refused_file_clears_the_last_report(
+    changes_page: Page, tmp_path: Path
+) -> None:
+    page = changes_page
+    page.get_by_role("tab", name="Documents").click()
+    long = meeting_captions(tmp_path / "harbour-call.vtt", 150)
+    page.locator("#wr-upload input[type=file]").set_input_files(str(long))
+    status = page.locator("#wr-status")
+    expect(status).to_contain_text(re.compile(r"embedding\D*\d+(\.\d+)?%"))
+    shot(page, "11-upload-progress")
+    spinner = page.evaluate(
+        "() => { const d = document.createElement('div'); d.className = 'wr-progress';"
+        " document.body.append(d); const c = getComputedStyle(d, '::before').content;"
+        " d.remove(); return c; }"
+    )
+    assert spinner == '""'  # drawn by CSS, no emoji that renders as a box without its font
+    expect(status.locator(".wr-total")).to_be_visible(timeout=300_000)
+    expect(status).to_contain_text("harbour-call.vtt new: vtt, 2 speaker(s)")
+    expect(page.locator("#wr-docs")).to_contain_text("Harbour planning call")  # its own title
+
+    refused = tmp_path / "notes.exe"
+    refused.write_bytes(b"MZ\x90\x00 not a transcript")
+    page.locator("#wr-upload input[type=file]").set_input_files(str(refused))
+    expect(status.locator(".wr-total")).to_have_count(0)
+    expect(status).to_have_text("")
+    shot(page, "12-refused-file")
+
+
+def test_removing_looks_destructive_and_asks_first(changes_page: Page, tmp_path: Path) -> None:
+    page = changes_page
+    page.get_by_role("tab", name="Documents").click()
+    retro = tmp_path / "retro.txt"
+    retro.write_text("Ana: The retro moves to Friday.\nBen: Bring the notes.\n", "utf-8")
+    page.locator("#wr-upload input[type=file]").set_input_files(str(retro))
+    docs, status = page.locator("#wr-docs"), page.locator("#wr-status")
+    expect(docs).to_contain_text("retro.txt")
+    button = page.locator("#wr-remove")
+    assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(220, 38, 38)"
+
+    page.locator("#wr-pick").get_by_text("retro.txt").click()
+    button.click()
+    confirm = page.locator("#wr-confirm")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("Remove 1 document(s) from the index: retro?")
+    shot(page, "13-confirm-removal")
+    page.locator("#wr-no").click()
+    expect(confirm).to_be_hidden()
+    expect(docs).to_contain_text("retro.txt")  # cancelled: nothing removed
+
+    button.click()
+    page.locator("#wr-yes").click()
+    expect(confirm).to_be_hidden()
+    expect(status).to_contain_text("removed")
+    expect(docs).not_to_contain_text("retro.txt")

@@ -258,3 +258,12 @@ def test_changes_are_allowed_only_on_this_machine_or_behind_a_login() -> None:
     for host in ("0.0.0.0", "192.168.1.20", "::"):
         assert not allows_changes(host, None)
         assert allows_changes(host, login)
+
+
+def test_an_upload_of_a_format_no_reader_reads_is_refused_by_name(tmp_path: Path) -> None:
+    """The page's file filter is the browser's; a client that skips it gets the same answer."""
+    corpus = tmp_path / "corpus"
+    results = save([("setup.exe", Path(uploaded(tmp_path, "x.exe", "MZ\n")))], corpus, {})
+    assert [(r.name, r.status) for r in results] == [("setup.exe", "refused")]
+    assert ".exe is not a format this tool reads" in results[0].message
+    assert ".vtt" in results[0].message and list(corpus.iterdir()) == []

@@ -24,6 +24,7 @@ from ingest.readers.base import (
 from ingest.readers.log import LogReader
 from ingest.readers.pdf import PdfReader
 from ingest.readers.report import ReportReader
+from ingest.readers.sbv import SbvReader
 from ingest.readers.segments import JsonReader
 from ingest.readers.subrip import SrtReader
 from ingest.readers.vtt import VttReader
@@ -37,6 +38,7 @@ READERS: dict[str, Reader] = {
         LogReader(),
         VttReader(),
         SrtReader(),
+        SbvReader(),
         JsonReader(),
         DocxReader(),
         PdfReader(),
@@ -46,8 +48,8 @@ READERS: dict[str, Reader] = {
 SNIFF_CHARS = 16_384  # enough lines for a log to show its prefixes after a preamble
 # Bump when a reader changes what documents it produces, so indexes re-read their files. 4: the
 # report's `**Name:**`, `**Name**`, `## Name` and plain `Name, Role` headings; .2: premises only
-# in addressed paragraphs.
-READERS_VERSION = "4.2"
+# in addressed paragraphs; .3: YouTube's rolling captions kept once, WebVTT titles, SubViewer.
+READERS_VERSION = "4.3"
 
 
 def suffixes() -> list[str]:

@@ -23,6 +23,11 @@ _MARKER = re.compile(r"\{\w+\}")  # {disfmarker}, {vocalsound}, {gap}, ...
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:%])")
 _SPLIT_CONTRACTION = re.compile(r"\s+('(?:s|re|ve|ll|d|m|t)\b|n't\b)", re.IGNORECASE)
 _WORD = re.compile(r"\w")
+# JSON nesting read at most: WhisperX's words inside segments are four levels; a file nested
+# 100,000 deep (hostile, or broken) would take a recursive parser past Python's stack.
+MAX_DEPTH = 64
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 _SHAPES = (
     'a {"segments": [...]} object (WhisperX, faster-whisper), a list or JSON Lines of '
     '{"speaker", "text", "start", "end"} turns, or a QMSum {"meeting_transcripts": [...]} file'
@@ -58,8 +63,25 @@ def qmsum_marks(document: Document) -> list[Mark]:
     return [m for t in document.turns for m in t.marks or [(t.paragraphs[0][0], None, None, None)]]
 
 
+def nesting(text: str) -> int:
+    """How deep a JSON text's arrays and objects nest, counted in one pass without recursion
+    (strings skipped), so a hostile file is refused before a parser recurses into it."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.finditer(_STRINGS.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _records(text: str, path: Path) -> list[dict[str, Any]]:
     """The turn objects of any accepted shape, QMSum's content already cleaned."""
+    depth = nesting(text)
+    if depth > MAX_DEPTH:
+        raise _error(
+            path,
+            f"its JSON is nested {depth:,} levels deep where a transcript needs a handful "
+            f"(at most {MAX_DEPTH} are read)",
+        )
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as whole:

@@ -31,6 +31,9 @@ from ingest.readers.speakers import is_person_name, speaker_label, split_person
 from webinar_rag.core import TranscriptFormatError
 
 _TEAMS = re.compile(rf"^(?P<name>\S.*?)[ \t\u00a0]+(?P<time>{CLOCK})$")
+# What a Word file's parts may inflate to: a long meeting's document.xml is a few MB, and
+# pictures barely compress, so only an archive built to explode gets near this.
+MAX_INFLATED = 256_000_000
 _BROKEN = (zipfile.BadZipFile, PackageNotFoundError, KeyError, XMLSyntaxError, ValueError)
 
 
@@ -42,6 +45,7 @@ class DocxReader:
         return False  # a zip: chosen by its extension only
 
     def read(self, path: Path, data: bytes) -> Document:
+        _check_inflated(path, data)
         try:
             document = docx.Document(io.BytesIO(data))
         except _BROKEN as exc:
@@ -69,6 +73,23 @@ class DocxReader:
         notes = () if any(t.speaker for t in turns) else (NO_SPEAKERS,)
         text = "\n\n".join(blocks)
         return Document(path.name, title or path.stem, self.name, text, turns, None, notes)
+
+
+def _check_inflated(path: Path, data: bytes) -> None:
+    """Refuse an archive whose parts inflate past MAX_INFLATED before python-docx reads them
+    all into memory (a 7 MB file whose document.xml inflates to 2 GB took 18.8 GB). The sizes
+    are the archive's own; a part that inflates past its stated size fails its CRC check."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        return  # python-docx says it is not a readable Word document
+    inflated = sum(m.file_size for m in members)
+    if inflated > MAX_INFLATED:
+        raise TranscriptFormatError(
+            f"{path.name} inflates to {inflated / 1e6:,.0f} MB when unpacked (from "
+            f"{len(data) / 1e6:,.1f} MB); at most {MAX_INFLATED / 1e6:,.0f} MB are read. It is "
+            "not a document Word writes for a transcript: save it again, or export the text."
+        )
 
 
 def _paragraphs(document: DocxDocument) -> Iterator[Paragraph]:

@@ -5,7 +5,7 @@
     webinar-rag search QUERY              the ranked passages, without an answer
     webinar-rag summary [--document D]    a meeting's summary, decisions and action items, cited
     webinar-rag speakers | corpus list | corpus remove NAME
-    webinar-rag serve | eval
+    webinar-rag serve | mcp | eval
 
 Errors print one line that names the problem and the fix, and exit non-zero; never a traceback.
 """

@@ -43,6 +43,22 @@ def register(sub: Any) -> None:
     p.add_argument("--corpus", type=Path, help="where uploaded transcripts go (default corpus/)")
     p.set_defaults(func=_serve)
 
+    p = sub.add_parser("mcp", help="serve the corpus to MCP clients (stdio, or --http)")
+    p.add_argument("--index", type=Path, help="index folder (default index/)")
+    p.add_argument("--corpus", type=Path, help="the folder `ingest` reads (default corpus/)")
+    p.add_argument(
+        "--http",
+        type=int,
+        metavar="PORT",
+        help="streamable HTTP on http://127.0.0.1:PORT/mcp instead of stdio",
+    )
+    p.add_argument(
+        "--allow-ingest",
+        action="store_true",
+        help="add the `ingest` tool (files inside the corpus folder); read-only without it",
+    )
+    p.set_defaults(func=_mcp)
+
 
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--speaker", help="only this speaker's words (name, surname or 'document')")
@@ -113,6 +129,13 @@ def _serve(args: argparse.Namespace) -> int:
     from webinar_rag.ui import serve
 
     return serve(args.host, args.port, args.index, args.corpus)
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    """The MCP SDK loads only for this command."""
+    from webinar_rag.mcp import serve
+
+    return serve(args.index, args.corpus, args.http, args.allow_ingest)
 
 
 def _stream(assistant: Assistant, question: str, options: dict[str, Any]) -> Answer:

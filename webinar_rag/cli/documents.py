@@ -29,8 +29,8 @@ def register(sub: Any) -> None:
     p.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
     p.add_argument(
         "--format",
-        help="read the given files as this format (report, log, vtt, srt, json, docx, pdf, "
-        "recording) instead of choosing by extension and content",
+        help="read the given files as this format (report, log, vtt, srt, sbv, json, docx, "
+        "pdf, recording) instead of choosing by extension and content",
     )
     p.add_argument(
         "--speakers",

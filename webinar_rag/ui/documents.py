@@ -44,10 +44,14 @@ class DocumentsTab:
         self._lock = threading.Lock()
 
     def upload(
-        self, files: Sequence[str] | None, replace: bool = False
+        self,
+        files: Sequence[str] | None,
+        replace: bool = False,
+        progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio's marker)
     ) -> Iterator[tuple[str, Any]]:
-        """Yields (status, file box): a progress line while the ingest runs, then the summary
-        of what became of each file; the file box is emptied."""
+        """Yields (status, file box): a progress line while the ingest runs (Gradio shows the
+        embedding's percentage over it), then the summary of what became of each file; the
+        file box is emptied."""
         clear = gr.update(value=None)
         if not self.allow_changes:
             for file in files or ():
@@ -94,6 +98,24 @@ class DocumentsTab:
         """The whole corpus folder, with the loaded model; unchanged documents are reused."""
         settings = assistant.settings
         return ingest([settings.ingest.corpus], settings, embedder=assistant.embedder, wait=WAIT)
+
+    def confirm_removal(self, names: Sequence[str] | None) -> tuple[Any, str, str]:
+        """(confirmation box, its question, status): removing asks first, naming what goes."""
+        hidden = gr.update(visible=False)
+        if not self.allow_changes:
+            return hidden, "", error_html(OFF, REFUSED)
+        if not names:
+            return hidden, "", notice_html(NO_PICK)
+        sources = self.live().store.sources
+        titles = ", ".join(
+            f"<b>{text_html(sources[n].label if n in sources else n)}</b>" for n in names
+        )
+        question = (
+            f'<div class="wr-confirm">Remove {len(names)} document(s) from the index: '
+            f"{titles}? Their answers go with them; files in the corpus folder move to "
+            f"{REMOVED}/ there.</div>"
+        )
+        return gr.update(visible=True), question, ""
 
     def remove(self, names: Sequence[str] | None) -> str:
         """Drop the ticked documents from the index; their files in the corpus folder move to

@@ -56,6 +56,17 @@ watch('value', () => {
 """
 
 
+# Any file dropped or chosen for upload clears the last upload's report first, so a file the
+# page refuses (a type it does not read, over the size limit) never leaves it on screen.
+CLEAR_ON_NEW_FILE = """
+const clear = (event) => {
+  if (event.target instanceof Element && event.target.closest('#wr-upload')) props.value = '';
+};
+document.addEventListener('drop', clear, true);
+document.addEventListener('change', clear, true);
+"""
+
+
 def index_views(assistant: Assistant, *filters: str | None) -> tuple[Any, ...]:
     """Updates of (header, chat speaker, chat document, search speaker, search document,
     examples, document list, remove picker) for the assistant's index. Given the four
@@ -117,8 +128,8 @@ def build_app(
         header = gr.HTML(header_html([s.label for s in assistant.store.sources.values()]))
         cited = gr.State([])
         with gr.Tabs():
-            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
-                with gr.Column(scale=3, min_width=420):
+            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False, elem_id="wr-ask"):
+                with gr.Column(scale=3, min_width=420, elem_id="wr-main"):
                     chatbot = gr.Chatbot(
                         label="Conversation",
                         show_label=False,
@@ -153,7 +164,7 @@ def build_app(
                         layout="table",
                         elem_id="wr-examples",
                     )
-                with gr.Column(scale=2, min_width=320):
+                with gr.Column(scale=2, min_width=320, elem_id="wr-side"):
                     opened = gr.Radio(
                         [],
                         label="Citations: click one to read it in the transcript",
@@ -189,17 +200,22 @@ def build_app(
                     replace = gr.Checkbox(
                         False, label="Replace documents of the same name", elem_id="wr-replace"
                     )
-                status = gr.HTML(elem_id="wr-status")
+                status = gr.HTML(elem_id="wr-status", js_on_load=CLEAR_ON_NEW_FILE)
                 with gr.Group(visible=allow_changes):
                     pick = gr.CheckboxGroup(
                         remove_choices(assistant), label="Remove documents", elem_id="wr-pick"
                     )
                     remove = gr.Button(
-                        "Remove the ticked documents",
+                        "Remove the ticked documents…",
                         variant="stop",
                         size="sm",
                         elem_id="wr-remove",
                     )
+                    with gr.Column(visible=False, elem_id="wr-confirm") as confirm:
+                        asked = gr.HTML(elem_id="wr-confirm-text")
+                        with gr.Row():
+                            yes = gr.Button("Yes, remove them", variant="stop", elem_id="wr-yes")
+                            no = gr.Button("Cancel", variant="secondary", elem_id="wr-no")
 
         private: dict[str, Any] = {"api_visibility": "private"}
         busy: dict[str, Any] = {"concurrency_id": "assistant", "concurrency_limit": CONCURRENCY}
@@ -232,9 +248,11 @@ def build_app(
         files.upload(corpus.upload, [files, replace], [status, files], **changes, **private).then(
             refresh, filters, views, **private
         )
-        remove.click(corpus.remove, [pick], status, **changes, **private).then(
-            refresh, filters, views, **private
-        )
+        remove.click(corpus.confirm_removal, [pick], [confirm, asked, status], **private)
+        no.click(lambda: gr.update(visible=False), None, confirm, **private)
+        yes.click(lambda: gr.update(visible=False), None, confirm, **private).then(
+            corpus.remove, [pick], status, **changes, **private
+        ).then(refresh, filters, views, **private)
         demo.load(lambda: refresh(), None, views, **private)
         gr.api(chat.ask, api_name="ask", **busy)
         gr.api(search.api, api_name="search", **busy)

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest import TRANSCRIPT_SUFFIXES
+
 REMOVED = ".removed"  # where `remove_documents` moves a removed file; replaced ones go too
 MAX_NAME_BYTES = 200  # under the usual 255, leaving room for the ".NAME.uploading" copy
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -83,6 +85,13 @@ def _save_one(
         name = corpus_name(raw)
     except ValueError as exc:
         return Saved(raw, "refused", str(exc))
+    if Path(name).suffix.lower() not in TRANSCRIPT_SUFFIXES:
+        return Saved(
+            name,
+            "refused",
+            f"{Path(name).suffix or 'a name without an extension'} is not a format this tool "
+            f"reads ({', '.join(TRANSCRIPT_SUFFIXES)}); convert or rename the file.",
+        )
     if any(s.name == name for s in earlier):
         return Saved(name, "refused", f"Two uploads are named {name}; upload one at a time.")
     data = upload.read_bytes()
