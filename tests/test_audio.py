@@ -21,7 +21,7 @@ from ingest.export import cues, transcript_text
 from ingest.plan import make_plan
 from ingest.readers import READERS, Utterance, assemble
 from retrieval.speakers import SpeakerDirectory
-from tests.support.speech import AMI, DIALOGUE, synthesise, write_mp4, write_wav
+from tests.support.speech import AMI, DIALOGUE, needs_ami, synthesise, write_mp4, write_wav
 from webinar_rag import cli
 from webinar_rag.core import AudioSettings, QuerySettings, RecordingError, Source
 from webinar_rag.store import EMPTY
@@ -39,6 +39,7 @@ def dialogue(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, floa
     )
 
 
+@needs_ami
 def test_a_real_meeting_clip_decodes_to_30_seconds_at_16_khz() -> None:
     samples = decode((AMI / "dev00.wav").read_bytes(), "dev00.wav", 240)
     assert samples.dtype == np.float32
@@ -79,11 +80,13 @@ def test_a_truncated_recording_is_corrupt(dialogue: tuple[Path, Path, float]) ->
         decode(data[: len(data) // 3], "cut.m4a", 240)
 
 
+@needs_ami
 def test_a_recording_over_the_duration_limit_is_refused() -> None:
     with pytest.raises(RecordingError, match=r"over the 0\.2-minute limit"):
         decode((AMI / "dev00.wav").read_bytes(), "dev00.wav", 0.2)
 
 
+@needs_ami
 def test_recordings_have_their_own_size_limit(tmp_path: Path) -> None:
     big = tmp_path / "big.wav"
     big.write_bytes((AMI / "dev00.wav").read_bytes())  # 1.9 MB

@@ -21,6 +21,7 @@ from tests.support.speech import (
     AMI,
     DIALOGUE,
     Line,
+    needs_ami,
     normalise_words,
     synthesise,
     write_mp4,
@@ -48,6 +49,7 @@ def dialogue(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Line]
     return write_wav(tmp_path_factory.mktemp("dialogue") / "dialogue.wav", samples), lines
 
 
+@needs_ami
 def test_a_real_meeting_clip_is_transcribed_with_two_speakers_and_times(tmp_path: Path) -> None:
     path = AMI / "dev00.wav"
     reader = RecordingReader(AudioSettings(), tmp_path)
