@@ -7,6 +7,7 @@ also replaces docs/screenshot.png (the README's picture).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -18,8 +19,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from eval.local_llm import free_port
 from ingest import ingest
+from ingest.audio.transcript import Transcript, Word, save_transcript
+from ingest.flow import transcripts_dir
 from retrieval import Assistant
 from tests.support.seed import ROOT
+from tests.support.speech import RATE, write_wav
 from webinar_rag.core import Settings
 from webinar_rag.models import Embedder
 from webinar_rag.ui import build_app, launch
@@ -346,3 +350,79 @@ def test_removing_looks_destructive_and_asks_first(changes_page: Page, tmp_path:
     expect(confirm).to_be_hidden()
     expect(status).to_contain_text("removed")
     expect(docs).not_to_contain_text("retro.txt")
+
+
+RADIO = "We start the radio campaign in May, before the budget closes."
+
+
+@pytest.fixture(scope="module")
+def recording_url(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, settings: Settings
+) -> Iterator[str]:
+    """An app over a corpus holding one recording, served as `serve` does. Its transcript is
+    kept beside the index beforehand (as a first ingest leaves it), so no speech model loads."""
+    import numpy as np
+
+    root = tmp_path_factory.mktemp("browser-recording")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    tone = 0.2 * np.sin(2 * np.pi * 220 * np.arange(20 * RATE) / RATE)
+    path = write_wav(corpus / "budget-review.wav", tone.astype(np.float32))
+    (root / "secret.txt").write_text("outside the corpus", encoding="utf-8")
+    local = settings.at_index(root / "index").at_corpus(corpus)
+    said = [(0.5, "Good morning, this is the budget review.", 0), (12.3, RADIO, 1)]
+    words = tuple(
+        Word(start + 0.3 * i, start + 0.3 * i + 0.25, word, speaker)
+        for start, line, speaker in said
+        for i, word in enumerate(line.split())
+    )
+    save_transcript(
+        transcripts_dir(local),
+        Transcript(
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            duration=20.0,
+            asr=local.ingest.audio.asr_record(),
+            words=words,
+            turns=((0.5, 3.0, 0), (12.3, 15.6, 1)),
+        ),
+    )
+    ingest([corpus], local, embedder=embedder)
+    demo = build_app(Assistant.load(local))
+    url = launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, corpus=corpus)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def recording_page(browser: Browser, recording_url: str) -> Iterator[Page]:
+    yield from open_page(browser, recording_url)
+
+
+def test_a_cited_recording_plays_from_the_quote(recording_page: Page, recording_url: str) -> None:
+    page = recording_page
+    ask(page, "When does the radio campaign start?")
+    card = page.locator("#wr-chat .wr-card").first
+    expect(card.locator(".wr-who")).to_have_text("Speaker 2")
+    expect(card.locator(".wr-where")).to_have_text("[0:12]")
+    expect(page.locator("#wr-chat audio")).to_have_count(0)  # the chat itself is unchanged
+
+    page.locator("#wr-cites label").first.click()
+    audio = page.locator("#wr-passage audio.wr-audio")
+    expect(audio).to_have_count(1)
+    src = audio.get_attribute("src") or ""
+    assert re.fullmatch(r"/gradio_api/file=/.*/corpus/budget-review\.wav#t=12\.30", src), src
+    page.wait_for_function(  # the browser loads it and seeks to the cue itself
+        "() => { const a = document.querySelector('#wr-passage audio');"
+        " return a && a.readyState >= 1 && Math.abs(a.currentTime - 12.3) < 0.05; }"
+    )
+    shot(page, "14-recording")
+
+    served = page.request.get(recording_url.rstrip("/") + src.split("#")[0])
+    assert served.status == 200 and served.headers["content-type"].startswith("audio/")
+    assert served.body()[:4] == b"RIFF"
+    file = recording_url.rstrip("/") + src.split("#")[0]
+    for elsewhere in ("/secret.txt", "/corpus/%2E%2E/secret.txt"):  # beside it, climbing out
+        asked = file.replace("/corpus/budget-review.wav", elsewhere)
+        assert page.request.get(asked).status == 403, asked

@@ -30,6 +30,7 @@ from webinar_rag.ui.render import (
     notice_html,
     passage_html,
     question_html,
+    recording_file,
     streaming_html,
 )
 
@@ -119,10 +120,11 @@ class Chat:
         c = next((c for c in citations or () if c.n == n), None)
         if c is None:
             return NO_CITATION
-        source = self.live().store.sources.get(c.source)
+        assistant = self.live()
+        source = assistant.store.sources.get(c.source)
         if source is None or source.text[c.start_char : c.end_char] != c.quote:
             return GONE  # an upload replaced the document, or it was removed, since
-        return passage_html(source, c)
+        return passage_html(source, c, recording_file(source, assistant.settings.ingest.corpus))
 
     def pick_message(self, cited: list[Entry], evt: gr.SelectData) -> tuple[Any, Any]:
         """Clicking an earlier answer lists its citations again."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote
 
 from webinar_rag.core import Answer, Citation, Source
 
@@ -19,6 +21,8 @@ GONE = (
 )
 WAITING = '<div class="wr-wait">Searching…</div>'
 Citations = tuple[Citation, ...] | None  # per chat message: the answer's citations, or None
+RECORDING = "recording"  # the reader of audio and video files, whose citations can be played
+FILE_ROUTE = "/gradio_api/file="  # Gradio serves a file under an allowed folder here
 
 
 def text_html(text: str) -> str:
@@ -121,9 +125,37 @@ def error_html(text: str, title: str = "Could not answer.") -> str:
     return f'<div class="wr-error"><b>{text_html(title)}</b> {text_html(text)}</div>'
 
 
-def passage_html(source: Source, c: Citation) -> str:
+def recording_file(source: Source, corpus: Path) -> Path | None:
+    """The recording a source was read from, if it is one and its file lies inside the corpus
+    folder (the only folder the page serves); None otherwise, so nothing else is ever linked."""
+    if source.format != RECORDING:
+        return None
+    root = corpus.resolve()
+    for candidate in (Path(source.path) if source.path else None, root / source.name):
+        if candidate is None:
+            continue
+        found = candidate.resolve()
+        if found.is_relative_to(root) and found.is_file():
+            return found
+    return None
+
+
+def audio_html(path: Path, start: float | None) -> str:
+    """An audio player for a served recording that opens at `start` seconds: a media fragment
+    (`#t=12.3`) on the URL, which browsers seek to before playing."""
+    url = FILE_ROUTE + quote(path.as_posix())
+    if start is not None:
+        url += f"#t={max(start, 0.0):.2f}"
+    return (
+        f'<audio class="wr-audio" controls preload="metadata" src="{html.escape(url)}">'
+        "Your browser cannot play this recording.</audio>"
+    )
+
+
+def passage_html(source: Source, c: Citation, recording: Path | None = None) -> str:
     """The quote in its turn: the speaker's heading, the paragraph around the quote marked,
-    and the end of the paragraph before and the start of the one after, faded."""
+    and the end of the paragraph before and the start of the one after, faded. With the
+    `recording` it was transcribed from, a player that plays it from the quote's time."""
     text = source.text
     turn = source.turn_at(c.start_char, c.end_char)
     if turn is None:  # not inside any turn (should not happen): the quote and its surroundings
@@ -156,6 +188,7 @@ def passage_html(source: Source, c: Citation) -> str:
         f'<div class="wr-ctx-meta">Citation [{c.n}]{where} · '
         f'<span class="wr-ctx-doc">{text_html(source.label)}</span>{file}, characters '
         f"{c.start_char}–{c.end_char}</div>"
+        f"{audio_html(recording, c.start_time) if recording is not None else ''}"
         f'<div class="wr-ctx-body">{body}</div></div>'
     )
 

@@ -40,9 +40,12 @@ def launch(
     auth: tuple[str, str] | None = None,
     prevent_thread_lock: bool = False,
     max_file_mb: float = MAX_FILE_MB,
+    corpus: Path | None = None,
 ) -> str:
     """Start serving (never a public share link); returns the local URL. Uploads over
-    `max_file_mb` (ingest's limit for one transcript) are refused by Gradio itself."""
+    `max_file_mb` are refused by Gradio itself (ingest then applies each format's own limit).
+    The files in `corpus` are served, so that a cited recording plays in the page; nothing
+    outside it is."""
     _, url, _ = demo.launch(
         server_name=host,
         server_port=port,
@@ -51,6 +54,7 @@ def launch(
         auth_message="Log in with WEBINAR_RAG_USER and WEBINAR_RAG_PASSWORD." if auth else None,
         prevent_thread_lock=prevent_thread_lock,
         max_file_size=int(max_file_mb * 1_000_000),
+        allowed_paths=[str(corpus.resolve())] if corpus is not None else None,
         footer_links=["api"],
         theme=THEME,
         css=stylesheet(),
@@ -82,7 +86,8 @@ def serve(
     print("Loading the model and index…", flush=True)
     demo = build_app(Assistant.load(settings), allow_changes=changes)
     try:
-        url = launch(demo, host, number, auth, True, settings.ingest.max_file_mb)
+        largest = max(settings.ingest.max_file_mb, settings.ingest.audio.max_recording_mb)
+        url = launch(demo, host, number, auth, True, largest, settings.ingest.corpus)
     except OSError as exc:  # taken since the check
         raise WebinarRagError(_cannot_serve(host, number)) from exc
     print(f"Serving on {url} (Ctrl-C to stop)", flush=True)
