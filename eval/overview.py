@@ -29,13 +29,12 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from eval.baseline import LangChainBaseline
-from eval.paths import QMSUM_VAL, save_json, save_text, shown
+from eval.paths import qmsum_val_parser, save_json, save_text, shown
 from eval.qmsum.data import load_dataset
 from ingest import ingest
 from retrieval import MIN_POINT_WORDS, Assistant, Said, route, sentences_of
@@ -206,11 +205,7 @@ def write_up(summary: dict[str, Any]) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m eval.overview", description=__doc__)
-    p.add_argument("--data", type=Path, default=QMSUM_VAL)
-    p.add_argument("--work", type=Path, default=Path("build") / "qmsum-val")
-    p.add_argument("--out", type=Path, default=Path("eval") / "results")
-    return p
+    return qmsum_val_parser("python -m eval.overview", __doc__)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ machine, with no virtualenv, home or checkout folder in them.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from pathlib import Path
@@ -63,3 +64,13 @@ def write_results(out: Path | None, stem: str, text: str, summary: dict[str, Any
         return
     save_text(out / f"{stem}.md", text)
     save_json(out / f"{stem}.json", summary, indent=1)
+
+
+def qmsum_val_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """The options of a run over QMSum val: the data, the index kept between runs (one for
+    every such run, so the 35 meetings are embedded once), where the results go."""
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument("--data", type=Path, default=QMSUM_VAL)
+    p.add_argument("--work", type=Path, default=Path("build") / "qmsum-val")
+    p.add_argument("--out", type=Path, default=Path("eval") / "results")
+    return p

@@ -3,7 +3,7 @@
 A question in Japanese writes the transcript's names in kanji or katakana. Its Japanese runs are
 read out in Hepburn romaji (pykakasi: kanji by their dictionary reading), and each word is
 compared with the names' words by how they sound, since katakana has no l/r, c/k or double
-letters and marks long vowels (`fujitsuu`): both sides are folded that way, then compared with
+letters and marks long vowels (`kooheii`): both sides are folded that way, then compared with
 rapidfuzz's similarity ratio.
 """
 

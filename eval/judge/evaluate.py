@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from eval.judge.data import Case, cases
 from eval.judge.fit import reliability
-from eval.paths import QMSUM_VAL, save_json, save_text, shown
+from eval.paths import qmsum_val_parser, save_json, save_text, shown
 from eval.qmsum.data import load_dataset
 from eval.qmsum.turnmap import TurnMap
 from ingest import ingest
@@ -128,13 +128,7 @@ def write_up(summary: dict[str, Any]) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from pathlib import Path
-
-    p = argparse.ArgumentParser(prog="python -m eval.judge.evaluate", description=__doc__)
-    p.add_argument("--data", type=Path, default=QMSUM_VAL)
-    p.add_argument("--work", type=Path, default=Path("build") / "qmsum-val")
-    p.add_argument("--out", type=Path, default=Path("eval") / "results")
-    return p
+    return qmsum_val_parser("python -m eval.judge.evaluate", __doc__)
 
 
 if __name__ == "__main__":
