@@ -79,6 +79,13 @@ def test_who_attribution_reads_the_first_citation() -> None:
     assert who_outcome(q, record("x", (None,))) == "document-level citation"
     assert who_outcome(q, record("x")) == "no citation"
     assert who_outcome(q, record("refusal", refused=True)) == "refused"
+    # The person named as responsible counts, even when the one quoted assigned the task.
+    assigned = record("x", ("PERSON1",)) | {
+        "responsible": [{"person": "PERSON2", "assigned_by": "PERSON1", "citation": 1}]
+    }
+    assert who_outcome(q, assigned) == "responsible"
+    wrong = assigned | {"responsible": [{"person": "PERSON3", "assigned_by": None, "citation": 1}]}
+    assert who_outcome(q, wrong) == "another speaker"
     assert who_outcome(question("[ORGANIZATION1]."), record("x", ("PERSON2",))) is None
     assert who_outcome(question("[PERSON2]", type="what"), record("x", ("PERSON2",))) is None
 

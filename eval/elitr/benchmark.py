@@ -129,7 +129,9 @@ def _scores(
             "refused_with_context": sum(r.refused and bool(r.context_recall) for r in rows),
             "who_missed": {
                 outcome: [r.question.id for r in rows if r.who == outcome]
-                for outcome in sorted({r.who for r in rows if r.who} - {"attributed"})
+                for outcome in sorted(
+                    {r.who for r in rows if r.who} - {"attributed", "responsible"}
+                )
             },
             "answered_missed_context": [
                 r.question.id

@@ -3,9 +3,10 @@
 
 ELITR-Bench has no evidence spans, only short reference answers, so answers are scored by
 the reference's content words they contain (lower-case, punctuation stripped, NLTK's English
-stopwords dropped, `[PERSON3]` read as `person3`), and "who" questions by whom the first
-citation quotes. A context counts with its speaker's name, as the LLM's prompt shows it.
-Every dev question is answerable, so each refusal is a false one.
+stopwords dropped, `[PERSON3]` read as `person3`), and "who" questions by whom the answer
+names as responsible or, failing that, whom its first citation quotes. A context counts with
+its speaker's name, as the LLM's prompt shows it. Every dev question is answerable, so each
+refusal is a false one.
 """
 
 from __future__ import annotations
@@ -54,14 +55,17 @@ def people(reference: str) -> frozenset[str]:
 
 
 def who_outcome(question: Question, answer: Record) -> str | None:
-    """For a "who" question whose reference names a person: "attributed" when the first
-    citation quotes one of them, else why not (refused, no citation, a document-level
-    citation, another speaker). None for any other question."""
+    """For a "who" question whose reference names a person: "responsible" when the answer
+    names one of them as the person who will do it (its `responsible` field), "attributed"
+    when its first citation quotes one of them, else why not (refused, no citation, a
+    document-level citation, another speaker). None for any other question."""
     named = people(question.answer)
     if question.type != "who" or not named:
         return None
     if answer["refused"]:
         return "refused"
+    if any(r.get("person") in named for r in answer.get("responsible", ())):
+        return "responsible"
     if not answer["citations"]:
         return "no citation"
     speaker = answer["citations"][0]["speaker"]
@@ -123,7 +127,8 @@ def aggregate(rows: Sequence[Scored]) -> dict[str, Any]:
         "questions": len(rows),
         "false_refusal": _mean([float(r.refused) for r in rows]),
         "who_questions": len(who),
-        "who_attribution": _mean([float(w == "attributed") for w in who]),
+        "who_attribution": _mean([float(w in ("attributed", "responsible")) for w in who]),
+        "who_first_citation": _mean([float(w == "attributed") for w in who]),
         "answer_recall": _mean([r.answer_recall for r in rows]),
         "answered_recall": _mean([r.answer_recall for r in answered]),
         "context_recall": _mean([r.context_recall for r in rows]),

@@ -101,7 +101,8 @@ def _failures(name: str, c: dict[str, Any]) -> list[str]:
             if f["refused"]
             else ""
         )
-        + ". First citation of the 'who' questions naming a person: "
+        + ". The 'who' questions naming a person (responsible: named as the person who will "
+        "do it; else by first citation): "
         + (outcomes or "none")
         + f". Answered, but with none of the reference's words although the contexts held "
         f"some: {len(f['answered_missed_context'])}. Contexts holding none of the reference's "
@@ -129,7 +130,7 @@ def _failures(name: str, c: dict[str, Any]) -> list[str]:
         text,
         "",
         f"- refused: {', '.join(f['refused']) or 'none'}",
-        f"- 'who' not attributed, by first citation: {missed or 'none'}",
+        f"- 'who' not attributed: {missed or 'none'}",
         f"- answered without the reference's words that the contexts held: "
         f"{', '.join(f['answered_missed_context']) or 'none'}",
         f"- no reference word in the contexts: {', '.join(f['context_empty']) or 'none'}",
@@ -177,7 +178,8 @@ def write_up(summary: dict[str, Any]) -> str:
         "",
         "**Scores** (macro averages over questions). *False refusal*: share of questions "
         "refused. *Who-attribution*: of the 'who' questions whose reference names a person, "
-        "the share whose first citation quotes one of them (a refusal or a document-level "
+        "the share whose answer names one of them as the person responsible (`responsible`) "
+        "or whose first citation quotes one of them (a refusal or a document-level "
         "citation is a miss; 'who' questions naming no person are left out). *Answer "
         "recall*: share of the reference's content words (lower-case, punctuation stripped, "
         "NLTK's English stopwords dropped, `[PERSON3]` -> `person3`) found in the answer's "
