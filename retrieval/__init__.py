@@ -11,7 +11,15 @@ from retrieval.answerer.features import (
 from retrieval.assistant import Assistant
 from retrieval.langchain import hit_to_document
 from retrieval.limits import MAX_K, MAX_QUESTION_CHARS, checked_k, checked_question
-from retrieval.overview import MAX_WORDS, MIN_POINT_WORDS, Overview, Said, route, sentences_of
+from retrieval.overview import (
+    DEFAULT_WORDS,
+    MAX_WORDS,
+    MIN_POINT_WORDS,
+    Overview,
+    Said,
+    route,
+    sentences_of,
+)
 from retrieval.query import Request
 from retrieval.questions import read_questions
 from retrieval.retriever import TranscriptRetriever
@@ -19,6 +27,7 @@ from retrieval.search import Searcher
 from retrieval.text import STOPWORDS, terms
 
 __all__ = [
+    "DEFAULT_WORDS",
     "MAX_K",
     "MAX_QUESTION_CHARS",
     "MAX_WORDS",
