@@ -8,6 +8,7 @@ from retrieval.answerer.features import (
     block_cosines,
     question_row,
 )
+from retrieval.answerer.responsible import is_task_question
 from retrieval.assistant import Assistant
 from retrieval.langchain import hit_to_document
 from retrieval.limits import MAX_K, MAX_QUESTION_CHARS, checked_k, checked_question
@@ -47,6 +48,7 @@ __all__ = [
     "checked_question",
     "expect",
     "hit_to_document",
+    "is_task_question",
     "question_row",
     "read_questions",
     "route",

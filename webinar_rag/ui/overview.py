@@ -205,14 +205,14 @@ def overview_html(overview: Overview, documents: bool = False) -> str:
 
 
 def _quote(c: Citation, documents: bool, with_speaker: bool = True) -> str:
-    head = byline(
-        c.speaker,
-        c.affiliation if with_speaker else None,
-        c.place.where,
-        c.document if documents else "",
-    )
-    if not with_speaker:
-        head = f'<span class="wr-where">{text_html(c.place.where)}</span>' if c.place.where else ""
+    """One quote as a clickable line: who (unless under their own name already), when, what."""
+    document = c.document if documents else ""
+    if with_speaker:
+        head = byline(c.speaker, c.affiliation, c.place.where, document)
+    else:
+        where = f'<span class="wr-where">{text_html(c.place.where)}</span>' if c.place.where else ""
+        doc = f'<span class="wr-doc">{text_html(document)}</span>' if document else ""
+        head = where + doc
     return (
         f'<li class="wr-ov-quote" data-n="{c.n}" title="Read it in the transcript">{head} '
         f'<span class="wr-quote">“{text_html(c.quote)}”</span> <span class="wr-n">{c.n}</span>'
