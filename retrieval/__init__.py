@@ -8,10 +8,19 @@ from retrieval.answerer.features import (
     block_cosines,
     question_row,
 )
+from retrieval.answerer.responsible import is_task_question
 from retrieval.assistant import Assistant
 from retrieval.langchain import hit_to_document
 from retrieval.limits import MAX_K, MAX_QUESTION_CHARS, checked_k, checked_question
-from retrieval.overview import MAX_WORDS, MIN_POINT_WORDS, Overview, Said, route, sentences_of
+from retrieval.overview import (
+    DEFAULT_WORDS,
+    MAX_WORDS,
+    MIN_POINT_WORDS,
+    Overview,
+    Said,
+    route,
+    sentences_of,
+)
 from retrieval.query import Request
 from retrieval.questions import read_questions
 from retrieval.retriever import TranscriptRetriever
@@ -19,6 +28,7 @@ from retrieval.search import Searcher
 from retrieval.text import STOPWORDS, terms
 
 __all__ = [
+    "DEFAULT_WORDS",
     "MAX_K",
     "MAX_QUESTION_CHARS",
     "MAX_WORDS",
@@ -38,6 +48,7 @@ __all__ = [
     "checked_question",
     "expect",
     "hit_to_document",
+    "is_task_question",
     "question_row",
     "read_questions",
     "route",

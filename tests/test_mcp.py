@@ -32,7 +32,7 @@ STANDUP = """WEBVTT
 """
 
 QUESTION = "What does Japan's AI bill enforce?"
-TOOLS = {"search", "ask", "list_documents", "list_speakers"}
+TOOLS = {"search", "ask", "overview", "list_documents", "list_speakers"}
 Session = Callable[[ClientSession], Awaitable[None]]
 
 
@@ -113,6 +113,45 @@ def test_the_tools_and_resources_over_stdio(index_dir: Path, tmp_path: Path) -> 
             await session.read_resource("transcript://missing.vtt")
 
     over_stdio(index, check)
+
+
+@pytest.mark.slow
+def test_the_overview_tool_gives_the_json_of_summary_json(index_dir: Path, tmp_path: Path) -> None:
+    served, other = tmp_path / "served" / "index", tmp_path / "cli" / "index"
+    shutil.copytree(index_dir, served)
+    shutil.copytree(index_dir, other)  # built apart, not read back from the server's copy
+    summary = ["summary", "--json", "--words", "80", "--index", str(other)]
+    printed = subprocess.run(
+        [sys.executable, "-m", "webinar_rag.cli", *summary],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    text = CORPUS_FILE.read_text("utf-8")
+
+    async def check(session: ClientSession) -> None:
+        whole = structured(
+            await session.call_tool("overview", {"documents": [SOURCE], "words": 80})
+        )
+        assert whole == json.loads(printed)
+        assert whole["summary"] and whole["decisions"] == [] and whole["actions"] == []
+        for c in whole["citations"]:
+            assert text[c["start_char"] : c["end_char"]] == c["quote"]
+        speakers = {v["speaker"] for v in whole["speakers"]}
+        assert {"Makiko Tsuda", "Juha Heikkilä"} <= speakers
+
+        one = structured(await session.call_tool("overview", {"speaker": "Tsuda"}))
+        assert one["speaker"] == "Makiko Tsuda"
+        assert {c["speaker"] for c in one["citations"]} == {"Makiko Tsuda"}
+
+        bad = await session.call_tool("overview", {"words": 5})
+        assert bad.is_error and "use 10 to 2000" in bad.content[0].text
+        bad = await session.call_tool("overview", {"documents": ["missing.vtt"]})
+        assert bad.is_error and "missing.vtt" in bad.content[0].text
+
+    over_stdio(served, check)
 
 
 @pytest.mark.slow

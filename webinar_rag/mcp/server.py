@@ -1,11 +1,12 @@
 """The corpus as a Model Context Protocol server (the official `mcp` SDK): tools `search`, `ask`,
-`list_documents`, `list_speakers` (and `ingest`, only when the user allows it), and each
-transcript as a resource, `transcript://NAME`.
+`overview`, `list_documents`, `list_speakers` (and `ingest`, only when the user allows it), and
+each transcript as a resource, `transcript://NAME`.
 
 Agents reach tools through MCP; a meeting archive is what they most want to search. Every tool
 goes through the same `Assistant` and the same limits as the CLI, and answers in the CLI's JSON
-(`ask` is `webinar-rag ask --json`'s contract). A product error becomes a tool error with the
-product's one-line message; nothing else the server does is visible to the client.
+(`ask` is `webinar-rag ask --json`'s contract, `overview` `webinar-rag summary --json`'s). A
+product error becomes a tool error with the product's one-line message; nothing else the
+server does is visible to the client.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ def build_server(assistant: Assistant, settings: Settings, allow_ingest: bool = 
         instructions=(
             "Search and question meeting and webinar transcripts. `ask` gives an answer that "
             "quotes the transcripts verbatim with the speaker of each quote, or refuses when "
-            "they do not cover the question; `search` gives the ranked passages. Filter by "
-            "`speaker` and `document` with names from `list_speakers` and `list_documents`."
+            "they do not cover the question; `search` gives the ranked passages; `overview` a "
+            "meeting's summary, speakers, decisions, action items and topics, every line a "
+            "cited quote. Filter by `speaker` and `document` with names from `list_speakers` "
+            "and `list_documents`."
         ),
         log_level="WARNING",
     )
@@ -85,6 +88,19 @@ def build_server(assistant: Assistant, settings: Settings, allow_ingest: bool = 
         with _errors():
             answer = corpus.current().ask(question, speaker=speaker, document=document, k=k)
             return answer.to_dict()
+
+    @server.tool(annotations=READ_ONLY)
+    def overview(
+        documents: list[str] | None = None, speaker: str | None = None, words: int | None = None
+    ) -> dict[str, Any]:
+        """A whole meeting at once: its summary (about `words` words, 10 to 2000, default
+        150), one to three quotes per speaker, decisions, action items (owner, task, due date)
+        and topics, each pointing at a numbered citation (speaker, affiliation, verbatim
+        quote, document, offsets, time or page). `documents`: file names or titles (none:
+        every document); `speaker`: only that person's words. The JSON of `webinar-rag
+        summary --json`."""
+        with _errors():
+            return corpus.current().overview(documents or (), speaker, words).to_dict()
 
     @server.tool(annotations=READ_ONLY)
     def list_documents() -> dict[str, Any]:

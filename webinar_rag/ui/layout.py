@@ -1,5 +1,6 @@
 """The Gradio page around one loaded assistant: the components and which handler each event
-runs. Three tabs: Ask (the chat, `ui.chat`), Search (`ui.search`) and Documents (`ui.corpus`).
+runs. Four tabs: Ask (the chat, `ui.chat`), Search (`ui.search`), Overview (`ui.overview`) and
+Documents (`ui.documents`).
 
 What the page shows of the index (header, filters, examples, document list) is read again on
 every page load and after every change, so it follows the index the answers come from.
@@ -19,6 +20,7 @@ from webinar_rag.ui.documents import OFF, DocumentsTab, documents_html, remove_c
 from webinar_rag.ui.examples import example_questions
 from webinar_rag.ui.filters import ALL, document_choices, kept, speaker_choices
 from webinar_rag.ui.live import Live
+from webinar_rag.ui.overview import OverviewTab
 from webinar_rag.ui.render import NO_CITATION, header_html, notice_html
 from webinar_rag.ui.search import Search
 
@@ -48,7 +50,7 @@ def stylesheet() -> str:
 SCROLL_TO_MARK = """
 watch('value', () => {
   const mark = element.querySelector('mark');
-  const box = element.closest('#wr-passage');
+  const box = element.closest('#wr-passage, #wr-ov-passage');
   if (mark && box) {
     box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - 60;
   }
@@ -117,6 +119,7 @@ def build_app(
     it is safe (bound to this machine, or behind a login)."""
     live = Live(assistant)
     chat, search, corpus = Chat(live), Search(live), DocumentsTab(live, allow_changes)
+    overview = OverviewTab(live, chat)
     llm = assistant.settings.llm
     backends = [
         ("Offline: quotes from the transcripts", "extractive"),
@@ -184,6 +187,7 @@ def build_app(
                     assistant, "wr-search-", most=20
                 )
                 hits = gr.HTML(elem_id="wr-hits")
+            overview.build(SCROLL_TO_MARK)
             with gr.Tab("Documents", id="documents"):
                 listing = gr.HTML(
                     documents_html(assistant.store.sources.values()), elem_id="wr-docs"
@@ -233,6 +237,7 @@ def build_app(
             **busy,
             **private,
         )
+        overview.wire(busy, private)
         shown.click(lambda sample: sample[0], shown, question, **private)
         opened.select(chat.open_citation, [opened, cited], passage, **private)
         chatbot.select(chat.pick_message, [cited], [opened, passage], **private)
