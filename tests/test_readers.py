@@ -214,6 +214,24 @@ def test_prose_is_not_a_log(tmp_path: Path, content: str) -> None:
     assert doc.speakers == [] and doc.notes == (NO_SPEAKERS,)
 
 
+def test_a_transcript_without_prefixes_that_names_people_at_line_starts_is_not_a_log(
+    tmp_path: Path,
+) -> None:
+    """ELITR's dev meeting 006 has no `(PERSONn)` prefix at all, only names in the words, a
+    few at the start of a line (`[PERSON5] will...`): that is unattributed text, not a log in
+    the bracketed style, so its turns must not be given to the people it mentions."""
+    lines = ["<another_language/>", "So it would be great if you could explain the status."]
+    lines += [f"Line {i} of the talk, with no one named." for i in range(30)]
+    lines += ["[PERSON5] will lead the discussion with [PERSON7] on the forms.", "Yes."]
+    lines += [f"More words {i}." for i in range(10)]
+    lines += ["[PERSON8] sent me some files, I think.", "Ok."]
+    content = "\n".join(lines) + "\n"
+    assert reader_for(Path("m.txt"), content.encode()).name == "report"
+    doc = read(tmp_path, "m.txt", content, format="log")
+    assert doc.speakers == [] and doc.notes == (NO_SPEAKERS,)
+    assert all(t.speaker is None for t in doc.turns) and doc.text == content
+
+
 def test_a_heading_word_speaks_in_a_clear_log(tmp_path: Path) -> None:
     doc = read(tmp_path, "a.txt", "Chair: open\nAnna: a\nNote: n1\nBen: b\nNote: n2\nAnna: c\n")
     assert doc.speakers == ["Chair", "Anna", "Note", "Ben"]
