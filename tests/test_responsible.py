@@ -45,6 +45,19 @@ def test_who_a_sentence_assigns(sentence: str, speaker: str, person: str | None)
         ("I can see that on the slide.", False),
         ("I'll be brief.", False),
         ("Then I will just send the minutes around.", True),
+        ("I can hear you now.", False),
+        # Continue, read, share, add, ask: a task or the talk going on, by what follows.
+        ("I will continue working on the parser.", True),
+        ("I'll read the draft and send comments.", True),
+        ("I'll share the slides after the call.", True),
+        ("I'll ask the vendor about the licence.", True),
+        ("Let me continue.", False),
+        ("Let me read the question again.", False),
+        ("I can share my screen.", False),
+        ("Let me add one thing.", False),
+        ("I will now continue with the results.", False),
+        ("I'll talk to the vendor tomorrow.", True),
+        ("I will appreciate it, of course.", False),  # a feeling, not a task
     ],
 )
 def test_a_commitment_in_the_first_person(sentence: str, commits: bool) -> None:

@@ -28,13 +28,14 @@ TASK_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _I_WILL = re.compile(
-    r"\b(?:I'll|I will|I'm going to|I am going to|I'm gonna|I can|I could|I shall|let me|"
+    r"\b(?P<lead>I'll|I will|I'm going to|I am going to|I'm gonna|I can|I could|I shall|let me|"
     r"I'd be happy to|I'm happy to|I am happy to|I volunteer to|I'll try to|I will try to)\s+"
-    r"(?:(?:also|then|just|quickly|definitely|certainly|now|first)\s+)*(?P<verb>[a-z]+)",
+    r"(?P<adverbs>(?:(?:also|then|just|quickly|definitely|certainly|now|first)\s+)*)"
+    r"(?P<verb>[a-z]+)(?=(?P<rest>[^.!?;]*))",
     re.IGNORECASE,
 )
 # What a speaker says they will do within the talk itself, not a task after it: "I will now
-# talk about...", "let me say", "I can see", "I'll be brief".
+# talk about...", "let me say", "I can see", "I'll be brief", "I can hear you".
 _TALK_VERBS = frozenset(
     [
         "say",
@@ -48,10 +49,7 @@ _TALK_VERBS = frozenset(
         "begin",
         "start",
         "be",
-        "give",
-        "add",
         "answer",
-        "ask",
         "repeat",
         "summarize",
         "summarise",
@@ -62,20 +60,19 @@ _TALK_VERBS = frozenset(
         "stop",
         "go",
         "come",
-        "focus",
         "elaborate",
         "emphasize",
         "emphasise",
         "highlight",
         "point",
         "move",
-        "continue",
         "show",
-        "present",
         "describe",
-        "discuss",
         "touch",
         "see",
+        "hear",
+        "listen",
+        "wait",
         "guess",
         "imagine",
         "understand",
@@ -84,11 +81,8 @@ _TALK_VERBS = frozenset(
         "believe",
         "remember",
         "recall",
-        "note",
         "admit",
-        "read",
         "quote",
-        "finish",
         "close",
         "end",
         "outline",
@@ -99,13 +93,67 @@ _TALK_VERBS = frozenset(
         "comment",
         "respond",
         "reply",
-        "share",
-        "put",
         "only",
         "not",
         "never",
     ]
 )
+# Verbs that are a task or a move in the talk by what follows them: "I'll continue working on
+# the parser", "I'll read the paper", "I'll share the slides after the call" are tasks; "let me
+# continue", "let me read the question", "I can share my screen", "let me add one thing" are
+# the talk going on.
+_EITHER_VERBS = frozenset(
+    [
+        "continue",
+        "read",
+        "share",
+        "add",
+        "give",
+        "ask",
+        "finish",
+        "present",
+        "discuss",
+        "put",
+        "note",
+        "focus",
+    ]
+)
+# Said of the talk: to the listeners, the next slide, the screen, an example, a moment.
+_IN_TALK = re.compile(
+    r"^\s*(?:$|(?:you|us|everyone|everybody)\b|with\b|here\b|(?:my|the|our) screen\b|"
+    r"(?:the|this|that|your) (?:question|slide|quote|next)\b|"
+    r"(?:an?|one|two|some) (?:example|word|few|little|bit|moment|second|comment|thing|point|"
+    r"remarks?|thoughts?)\b)",
+    re.IGNORECASE,
+)
+# After the meeting: a talk verb with one of these is a task ("I'll talk to Ben tomorrow").
+_LATER = re.compile(
+    r"\b(?:after (?:the|this) (?:meeting|call)|afterwards|later|offline|by e-?mail|tomorrow|"
+    r"tonight|next (?:week|time|meeting|month)|by (?:monday|tuesday|wednesday|thursday|friday|"
+    r"the end|then)|this (?:week|afternoon|evening))\b",
+    re.IGNORECASE,
+)
+# Feeling or wanting, not doing: "I will appreciate it", "I'd like that", "I can imagine".
+_FEELING = frozenset(
+    ["appreciate", "like", "love", "hope", "want", "need", "wish", "enjoy", "feel", "prefer"]
+)
+_LATER_TALK = frozenset(["tell", "talk", "speak", "explain", "show", "describe"])
+
+
+def in_the_talk(lead: str, adverbs: str, verb: str, rest: str) -> bool:
+    """Whether "I'll / let me VERB rest" is a move within the talk, not a task after it."""
+    verb = verb.lower()
+    now = "now" in adverbs.lower().split()
+    later = not now and _LATER.search(rest) is not None
+    if verb in _EITHER_VERBS:
+        if later:
+            return False
+        return now or lead.lower() == "let me" or _IN_TALK.match(rest) is not None
+    if verb in _LATER_TALK and later:
+        return False
+    return verb in _TALK_VERBS or verb in _FEELING
+
+
 _PLACEHOLDER = r"\[?(?:PERSON|SPEAKER|Speaker)\s?_?\d{1,3}\]?"
 _NAME = rf"(?:{_PLACEHOLDER}|[A-Z][a-zà-ÿ'’\-]+(?:\s+[A-Z][a-zà-ÿ'’\-]+){{0,2}})"
 # "NAME, please ..." / "NAME, can you ..." / "NAME will ..." / "could you, NAME, ..."
@@ -169,8 +217,18 @@ _NOT_NAMES = frozenset(
 
 def commitment_in(text: str) -> bool:
     """The speaker takes on a task in the first person ("I'll send it", "let me check")."""
+    return committed_task(text) is not None
+
+
+def committed_task(text: str) -> str | None:
+    """What the speaker takes on, from its verb to the end of the clause ("send it" of "I'll
+    send it, but later"), or None when the sentence takes nothing on."""
     text = text.replace("\u2019", "'")
-    return any(m.group("verb").lower() not in _TALK_VERBS for m in _I_WILL.finditer(text))
+    for m in _I_WILL.finditer(text):
+        if not in_the_talk(m["lead"], m["adverbs"], m["verb"], m["rest"]):
+            rest = re.split(r",|\b(?:but|because|if|so|and then)\b", m["rest"], maxsplit=1)[0]
+            return f"{m['verb']}{rest}".strip()
+    return None
 
 
 def is_task_question(question: str) -> bool:

@@ -17,8 +17,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.answerer.responsible import assigned_in, commitment_in
+from retrieval.answerer.responsible import assigned_in, commitment_in, committed_task
 from retrieval.overview.pool import Said
+from retrieval.overview.requests import answered_request, points_back
 
 _DECIDED = re.compile(
     r"\b(?:we|they|you|everyone|everybody|all of us|the (?:group|team|committee|board|panel))\s+"
@@ -65,6 +66,7 @@ class Action:
     assigned_by: str | None  # who asked them, when someone did
     task: str  # what, in the sentence's own words
     due: str | None  # when, as said
+    request: int | None = None  # the request the task was taken from, when it points back
 
 
 def task_of(text: str) -> str:
@@ -89,9 +91,24 @@ def actions_in(said: Sequence[Said], people: frozenset[str]) -> list[Action]:
         text = s.text.replace("\u2019", "'")
         person = assigned_in(text, s.speaker, people)
         if person is not None:
-            out.append(Action("action", i, person, s.speaker, task_of(s.text), due_of(s.text)))
+            out.append(_action(said, i, person, s.speaker, people))
         elif not s.sentence.asks and commitment_in(s.text):
-            out.append(Action("action", i, s.speaker, None, task_of(s.text), due_of(s.text)))
+            out.append(_action(said, i, s.speaker, None, people))
         elif not s.sentence.asks and _DECIDED.search(text):
             out.append(Action("decision", i, None, None, s.text, due_of(s.text)))
     return out
+
+
+def _action(
+    said: Sequence[Said], i: int, owner: str, by: str | None, people: frozenset[str]
+) -> Action:
+    """The item, its task taken from the request it answers when its own is only "that"."""
+    text = said[i].text
+    task, due = task_of(text), due_of(text)
+    own = task if by is not None else committed_task(text) or task  # the commitment's clause
+    if points_back(own, due):
+        found = answered_request(said, i, owner, people)
+        if found is not None:
+            j, asked = found
+            return Action("action", i, owner, by, asked, due or due_of(said[j].text), j)
+    return Action("action", i, owner, by, task, due)

@@ -29,6 +29,12 @@ class Item:
     owner: str | None = None
     assigned_by: str | None = None
     due: str | None = None
+    request: int | None = None  # the request the task was taken from ("Could someone...?")
+
+    @property
+    def cites(self) -> tuple[int, ...]:
+        """Its citations in the order said: the request it answers, then the item itself."""
+        return (self.citation,) if self.request is None else (self.request, self.citation)
 
     @property
     def line(self) -> str:
@@ -37,7 +43,8 @@ class Item:
             who += f" (asked by {self.assigned_by})"
         due = f" (due: {self.due})" if self.due else ""
         head = f"{who}: " if who else ""
-        return f"{head}{self.task}{due} [{self.citation}]"
+        marks = "".join(f"[{n}]" for n in self.cites)
+        return f"{head}{self.task}{due} {marks}"
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,7 @@ class Overview:
             "summary": list(self.summary),
             "speakers": [n for v in self.speakers for n in v.citations],
             "decisions": [i.citation for i in self.decisions],
-            "actions": [i.citation for i in self.actions],
+            "actions": [n for i in self.actions for n in i.cites],
             "topics": [t.citation for t in self.topics],
         }
         if part == "overview":
@@ -152,7 +159,11 @@ class Overview:
                 for v in self.speakers
                 if any(n in keep for n in v.citations)
             ),
-            tuple(replace(i, citation=new[i.citation]) for i in self.actions if i.citation in keep),
+            tuple(
+                replace(i, citation=new[i.citation], request=new.get(i.request or 0))
+                for i in self.actions
+                if i.citation in keep
+            ),
             tuple(
                 replace(i, citation=new[i.citation]) for i in self.decisions if i.citation in keep
             ),

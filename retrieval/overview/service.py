@@ -33,7 +33,7 @@ from webinar_rag.models import Embedder
 from webinar_rag.store import Store
 
 log = logging.getLogger("webinar_rag.overview")
-VERSION = 1  # of the overview's method: a new one rebuilds the kept overviews
+VERSION = 2  # of the overview's method: a new one rebuilds the kept overviews
 DEFAULT_WORDS = 150
 MAX_WORDS = 2000
 # More documents than this in one overview is an archive, not a meeting: name some.
@@ -178,7 +178,8 @@ class Overviews:
         actions: list[Item] = []
         decisions: list[Item] = []
         for a in actions_in(said, self.people):
-            item = Item(a.kind, cite(a.said), a.task, a.owner, a.assigned_by, a.due)
+            asked = None if a.request is None else cite(a.request)
+            item = Item(a.kind, cite(a.said), a.task, a.owner, a.assigned_by, a.due, asked)
             (actions if a.kind == "action" else decisions).append(item)
         topics = self._topics(said, vectors, names, cite)
         return Overview(

@@ -231,18 +231,24 @@ def _items_html(overview: Overview, documents: bool) -> str:
         if i.assigned_by:
             owner += f" (asked by {i.assigned_by})"
         task = "" if i.kind == "decision" else i.task
+        said = " ".join(_said_html(overview.cited(n), documents) for n in i.cites)
         rows.append(
             f'<tr class="wr-ov-item wr-ov-{i.kind}" data-n="{c.n}">'
             f'<td class="wr-ov-owner">{text_html(owner)}</td>'
             f'<td class="wr-ov-task">{text_html(task)}</td>'
             f'<td class="wr-ov-due">{text_html(i.due or "")}</td>'
-            f"<td>{byline(c.speaker, None, c.place.where, c.document if documents else '')} "
-            f'<span class="wr-quote">“{text_html(c.quote)}”</span> <span class="wr-n">{c.n}</span>'
-            "</td></tr>"
+            f"<td>{said}</td></tr>"
         )
     return (
         '<table class="wr-compare wr-ov-items"><thead><tr><th>Who</th><th>Task</th>'
         f"<th>Due</th><th>Said</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _said_html(c: Citation, documents: bool) -> str:
+    return (
+        f"{byline(c.speaker, None, c.place.where, c.document if documents else '')} "
+        f'<span class="wr-quote">“{text_html(c.quote)}”</span> <span class="wr-n">{c.n}</span>'
     )
 
 
