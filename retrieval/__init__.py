@@ -18,6 +18,7 @@ from retrieval.overview import (
     MIN_POINT_WORDS,
     Overview,
     Said,
+    Written,
     route,
     sentences_of,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "Said",
     "Searcher",
     "TranscriptRetriever",
+    "Written",
     "block_cosines",
     "checked_k",
     "checked_question",

@@ -27,7 +27,7 @@ from retrieval.followups import Resolved, resolve
 from retrieval.langchain import as_runnable
 from retrieval.limits import checked_k, checked_question
 from retrieval.llm import LLMClient
-from retrieval.overview import Overview, Overviews
+from retrieval.overview import Overview, Overviews, Written, write_summary
 from retrieval.query import Options, Query, Reply, Request
 from retrieval.reply import llm_answer
 from retrieval.search import Searcher
@@ -123,6 +123,13 @@ class Assistant:
         """Summary, speakers, decisions, action items and topics of documents (all if none)."""
         names = tuple(self.store.document_named(d) for d in documents)
         return self.overviews.get(names, self.speaker_named(speaker) if speaker else None, words)
+
+    def written_summary(self, documents: Sequence[str] = (), speaker: str | None = None) -> Written:
+        """The overview's summary written by the LLM, map-reduce, every claim verified; the
+        extractive summary, with a notice, when the LLM fails or no claim holds."""
+        size = self.settings.query.llm_passages
+        overview = self.overview(documents, speaker)
+        return write_summary(self._client(), self.verifier, self.store, overview, size)
 
     # -- the steps, in order --------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from retrieval.overview.overview import NO_ACTIONS, NO_DECISIONS, Item, Overview
 from retrieval.overview.pool import Said, sentences_of
 from retrieval.overview.service import DEFAULT_WORDS, MAX_WORDS, Overviews, Route, route
 from retrieval.overview.summary import MIN_POINT_WORDS
+from retrieval.overview.written import Written, write_summary
 
 __all__ = [
     "DEFAULT_WORDS",
@@ -20,6 +21,8 @@ __all__ = [
     "Said",
     "Topic",
     "Voice",
+    "Written",
     "route",
     "sentences_of",
+    "write_summary",
 ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from webinar_rag.core import Settings, WebinarRagError
 
 if TYPE_CHECKING:
-    from retrieval import Overview
+    from retrieval import Overview, Written
 
 
 def register(sub: Any) -> None:
@@ -31,6 +32,12 @@ def register(sub: Any) -> None:
         action="store_true",
         help="with two or more --document, one overview per document, in turn",
     )
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="the summary paragraph written by the configured LLM, every claim verified "
+        "against the transcript (the extractive summary, with a notice, when none holds)",
+    )
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="the overview as JSON")
     shape.add_argument("--markdown", action="store_true", help="the overview as Markdown")
@@ -47,7 +54,11 @@ def _summary(args: argparse.Namespace) -> int:
         raise WebinarRagError(
             "--compare needs two or more --document, e.g. --document A --document B."
         )
+    if args.llm and (args.compare or args.markdown):
+        raise WebinarRagError("--llm writes one summary: use it without --compare and --markdown.")
     assistant = Assistant.load(Settings.from_env().at_index(args.index))
+    if args.llm:
+        return _written(assistant.written_summary(args.document, args.speaker), args.json)
     groups = [[d] for d in args.document] if args.compare else [args.document]
     overviews = [assistant.overview(g, args.speaker, args.words) for g in groups]
     if args.json:
@@ -55,6 +66,19 @@ def _summary(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     print("\n\n".join(o.markdown() if args.markdown else plain(o) for o in overviews), end="")
+    return 0
+
+
+def _written(written: Written, as_json: bool) -> int:
+    from webinar_rag.cli.asking import who
+
+    if as_json:
+        print(json.dumps(asdict(written), ensure_ascii=False, indent=2))
+        return 0
+    lines = [f"Summary ({written.backend}):", written.text, ""]
+    lines += [f"Notice: {written.notice}", ""] if written.notice else []
+    lines += [f'[{c.n}] {who(c)}: "{c.quote}"' for c in written.citations]
+    print("\n".join(lines))
     return 0
 
 
