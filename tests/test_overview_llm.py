@@ -14,6 +14,7 @@ from retrieval import Assistant, Written
 from retrieval.overview import write_summary
 from tests.support.fault_server import FaultServer
 from tests.test_llm import llm_settings, with_llm
+from webinar_rag import cli
 from webinar_rag.core import Hit, LLMUnavailable
 
 slow = pytest.mark.slow
@@ -92,3 +93,10 @@ def test_an_endpoint_fault_falls_back(assistant: Assistant, fault_server: FaultS
     written = with_llm(assistant, settings).written_summary()
     assert written.backend == "extractive" and written.notice
     assert "could not be used" in written.notice
+
+
+def test_summary_llm_writes_one_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["summary", "--llm", "--compare", "--document", "a.vtt", "--document", "b.vtt"]
+    assert cli.main(argv) == 2  # refused before any index or model is loaded
+    err = capsys.readouterr().err.strip()
+    assert "--llm writes one summary" in err and len(err.splitlines()) == 1
