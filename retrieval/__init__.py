@@ -19,6 +19,7 @@ from retrieval.overview import (
     Overview,
     Said,
     Written,
+    compared,
     route,
     sentences_of,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "block_cosines",
     "checked_k",
     "checked_question",
+    "compared",
     "expect",
     "hit_to_document",
     "is_task_question",

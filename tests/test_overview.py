@@ -5,6 +5,7 @@ changes; nothing invented for a meeting without decisions."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +13,13 @@ import pytest
 
 from ingest import ingest
 from retrieval import Assistant
-from retrieval.overview import NO_ACTIONS, NO_DECISIONS, Overview, route
+from retrieval.overview import NO_ACTIONS, NO_DECISIONS, Overview, compared, route
 from retrieval.overview.actions import due_of, task_of
 from retrieval.overview.summary import mmr
 from retrieval.overview.topics import boundaries
 from tests.support.seed import settings_at
 from webinar_rag import cli
+from webinar_rag.core import QuestionError
 from webinar_rag.models import Embedder
 
 slow = pytest.mark.slow
@@ -76,6 +78,21 @@ def test_whole_meeting_questions_are_routed(question: str, part: str, focus: str
 )
 def test_other_questions_are_not(question: str) -> None:
     assert route(question) is None
+
+
+def test_compared_gives_one_overview_per_document_in_order_and_needs_two() -> None:
+    asked: list[tuple[tuple[str, ...], str | None, int | None]] = []
+
+    def overview(documents: Sequence[str], speaker: str | None, words: int | None) -> Overview:
+        names = tuple(documents)
+        asked.append((names, speaker, words))
+        return Overview(names, speaker, None, words or 150, (), (), (), (), (), ())
+
+    shown = compared(overview, ["b.txt", "a.txt", "b.txt"], "Ana", 80)
+    assert [o.documents for o in shown] == [("b.txt",), ("a.txt",)]
+    assert asked == [(("b.txt",), "Ana", 80), (("a.txt",), "Ana", 80)]
+    with pytest.raises(QuestionError, match="two or more documents"):
+        compared(overview, ["a.txt", "a.txt"])
 
 
 def test_task_and_due_date_are_read_from_the_sentence() -> None:

@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from retrieval import MAX_WORDS, Assistant
+    from retrieval import MAX_WORDS, Assistant, compared
 
     if args.words is not None and not 10 <= args.words <= MAX_WORDS:
         raise WebinarRagError(f"--words {args.words}: use 10 to {MAX_WORDS}.")
@@ -59,8 +59,10 @@ def _summary(args: argparse.Namespace) -> int:
     assistant = Assistant.load(Settings.from_env().at_index(args.index))
     if args.llm:
         return _written(assistant.written_summary(args.document, args.speaker), args.json)
-    groups = [[d] for d in args.document] if args.compare else [args.document]
-    overviews = [assistant.overview(g, args.speaker, args.words) for g in groups]
+    if args.compare:
+        overviews = compared(assistant.overview, args.document, args.speaker, args.words)
+    else:
+        overviews = [assistant.overview(args.document, args.speaker, args.words)]
     if args.json:
         data: Any = [o.to_dict() for o in overviews] if args.compare else overviews[0].to_dict()
         print(json.dumps(data, ensure_ascii=False, indent=2))
