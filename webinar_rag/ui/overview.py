@@ -1,5 +1,7 @@
 """The Overview tab: a meeting's summary, what each speaker said, decisions and action items,
-and topics (`Assistant.overview`), for the chosen documents and speaker. Every quote opens in
+and topics (`Assistant.overview`), for the chosen documents and speaker; with Compare, one
+overview per document side by side (`compared`, as `webinar-rag summary --compare`); with an
+LLM configured, the summary written by it (`Assistant.written_summary`). Every quote opens in
 its passage the way the chat's citations do (the same radio values and `Chat.open_citation`),
 and the export is the Markdown `webinar-rag summary --markdown` writes (`Overview.markdown`).
 """
@@ -15,30 +17,31 @@ from typing import Any
 
 import gradio as gr
 
-from retrieval import DEFAULT_WORDS, MAX_WORDS, Overview
-from webinar_rag.core import Citation, WebinarRagError, clock
+from retrieval import DEFAULT_WORDS, MAX_WORDS, compared
+from webinar_rag.core import Citation, WebinarRagError
 from webinar_rag.ui.chat import Chat
 from webinar_rag.ui.filters import ALL, chosen, document_choices
 from webinar_rag.ui.live import Live
-from webinar_rag.ui.render import (
-    NO_CITATION,
-    byline,
-    citation_choices,
-    error_html,
-    notice_html,
-    speaker_label,
-    text_html,
+from webinar_rag.ui.overview_render import (
+    NO_ITEMS,
+    NOTHING,
+    compare_html,
+    key_choices,
+    overview_html,
+    written_html,
 )
+from webinar_rag.ui.render import NO_CITATION, citation_choices, error_html, notice_html
 
 NOT_YET = '<div class="wr-ctx-empty">Choose the documents, then press Show overview.</div>'
-NO_ITEMS = (
-    "No decisions or action items found: no one in these transcripts takes on or is given a "
-    "task, or says something was decided, in so many words."
-)
-NOTHING = "Nothing in these transcripts to sum up under these filters."
 FAILED = "Could not make the overview."
+NOT_WRITTEN = "Could not write the summary."
+NO_LLM = "No LLM endpoint is configured: the written summary needs one (OPENAI_BASE_URL)."
 INTERNAL_ERROR = "Something went wrong on our side; the details are in the server log."
-MESSAGE = 0  # the overview is "message 0" of its own citation list (values "0:n")
+COLUMNS = "ABCDEFGHIJKLMNOPQRSTUVXYZ"  # the keys of compared overviews' quotes: A3, B3...
+WRITTEN = "W"  # the key of the written summary's quotes: W1...
+# The tab's citations: (key prefix, citations) per numbering shown; the radio value "i:n" is
+# citation n of the i-th, and its label "[{prefix}{n}]" the key its quotes carry (data-n).
+Shown = list[tuple[str, tuple[Citation, ...]]]
 
 log = logging.getLogger("webinar_rag.app")
 
@@ -84,6 +87,11 @@ class OverviewTab:
                     self.words = gr.Slider(
                         10, MAX_WORDS, value=DEFAULT_WORDS, step=10, label="Summary words"
                     )
+                    self.compare = gr.Checkbox(
+                        False,
+                        label="Compare: one overview per chosen document, side by side",
+                        elem_id="wr-ov-compare",
+                    )
                 with gr.Row():
                     self.show_button = gr.Button(
                         "Show overview", variant="primary", elem_id="wr-ov-show"
@@ -91,6 +99,12 @@ class OverviewTab:
                     self.export = gr.DownloadButton(
                         "Export as Markdown", interactive=False, elem_id="wr-ov-export"
                     )
+                    self.write = gr.Button(  # shown when an LLM is, as the chat's backend
+                        "Write with the LLM",
+                        visible=assistant.settings.llm.configured,
+                        elem_id="wr-ov-write",
+                    )
+                self.written = gr.HTML("", elem_id="wr-ov-written", js_on_load=OPEN_ON_CLICK)
                 self.body = gr.HTML(NOT_YET, elem_id="wr-overview", js_on_load=OPEN_ON_CLICK)
             with gr.Column(scale=2, min_width=320):
                 self.cited = gr.State([])
@@ -102,13 +116,22 @@ class OverviewTab:
                 self.passage = gr.HTML(NO_CITATION, elem_id="wr-ov-passage", js_on_load=scroll_js)
 
     def wire(self, busy: dict[str, Any], private: dict[str, Any]) -> None:
-        outputs = [self.body, self.cited, self.opened, self.passage, self.export]
+        outputs = [self.body, self.cited, self.opened, self.passage, self.export, self.written]
         self.show_button.click(
-            self.show, [self.documents, self.speaker, self.words], outputs, **busy, **private
+            self.show,
+            [self.documents, self.speaker, self.words, self.compare],
+            outputs,
+            **busy,
+            **private,
         )
-        self.opened.select(
-            self.chat.open_citation, [self.opened, self.cited], self.passage, **private
+        self.write.click(
+            self.write_summary,
+            [self.documents, self.speaker, self.cited],
+            [self.written, self.cited, self.opened, self.passage],
+            **busy,
+            **private,
         )
+        self.opened.select(self.open_citation, [self.opened, self.cited], self.passage, **private)
         self.tab.select(
             self.choices, [self.documents, self.speaker], [self.documents, self.speaker], **private
         )
@@ -124,33 +147,71 @@ class OverviewTab:
         return gr.update(choices=docs, value=keep), gr.update(choices=speakers, value=who)
 
     def show(
-        self, documents: list[str] | None, speaker: str | None, words: float
+        self,
+        documents: list[str] | None,
+        speaker: str | None,
+        words: float,
+        compare: bool = False,
     ) -> tuple[Any, ...]:
-        """(overview HTML, its citations, the citation list, passage panel, export button)."""
+        """(overview HTML, its citations, the citation list, passage panel, export button,
+        written summary): one overview, or with `compare` one per document side by side."""
         assistant = self.live()
+        who, size = chosen(speaker), int(words or 0) or None
         try:
-            overview = assistant.overview(documents or (), chosen(speaker), int(words or 0) or None)
+            if compare:
+                overviews = compared(assistant.overview, documents or (), who, size)
+            else:
+                overviews = [assistant.overview(documents or (), who, size)]
         except WebinarRagError as exc:
             return _failed(error_html(str(exc), FAILED))
         except Exception:  # a bug of ours: the traceback goes to the log, never to the page
             log.exception("the overview of %r failed", documents)
             return _failed(error_html(INTERNAL_ERROR, FAILED))
-        if not overview.citations:
+        if not any(o.citations for o in overviews):
             return _failed(notice_html(NOTHING))
-        many = len(overview.documents) > 1
-        choices = citation_choices(MESSAGE, overview.citations)
+        if compare:
+            keys = COLUMNS[: len(overviews)]
+            html = compare_html(overviews, keys)
+        else:
+            keys, html = "", overview_html(overviews[0], len(overviews[0].documents) > 1)
+        shown: Shown = [(k, o.citations) for k, o in zip(keys or [""], overviews, strict=True)]
+        markdown = "\n\n".join(o.markdown() for o in overviews)  # as summary --markdown prints
         return (
-            overview_html(overview, many),
-            [overview.citations],
-            gr.update(choices=choices, value=None),
+            html,
+            shown,
+            gr.update(choices=_choices(shown), value=None),
             NO_CITATION,
-            gr.update(value=str(self.exported(overview)), interactive=True),
+            gr.update(value=str(self.exported(markdown)), interactive=True),
+            "",
         )
 
-    def exported(self, overview: Overview) -> Path:
-        """The overview's Markdown in a file for the download button (one file per content,
-        written whole before it is renamed into place)."""
-        text = overview.markdown()
+    def write_summary(
+        self, documents: list[str] | None, speaker: str | None, shown: Shown | None
+    ) -> tuple[Any, ...]:
+        """(written summary HTML, the citations with its own, the citation list, passage)."""
+        assistant = self.live()
+        kept: Shown = [(k, c) for k, c in shown or [] if k != WRITTEN]
+        if not assistant.settings.llm.configured:
+            return error_html(NO_LLM, NOT_WRITTEN), kept, gr.update(), gr.update()
+        try:
+            written = assistant.written_summary(documents or (), chosen(speaker))
+        except WebinarRagError as exc:
+            return error_html(str(exc), NOT_WRITTEN), kept, gr.update(), gr.update()
+        except Exception:  # a bug of ours: the traceback goes to the log, never to the page
+            log.exception("the written summary of %r failed", documents)
+            return error_html(INTERNAL_ERROR, NOT_WRITTEN), kept, gr.update(), gr.update()
+        many = len({c.document for c in written.citations}) > 1
+        kept.append((WRITTEN, written.citations))
+        choices = gr.update(choices=_choices(kept), value=None)
+        return written_html(written, WRITTEN, many), kept, choices, NO_CITATION
+
+    def open_citation(self, value: str | None, shown: Shown | None) -> str:
+        """A "i:n" radio value -> the passage panel with that citation marked."""
+        return self.chat.open_citation(value, [c for _, c in shown or []])
+
+    def exported(self, text: str) -> Path:
+        """Markdown in a file for the download button (one file per content, written whole
+        before it is renamed into place)."""
         folder = self._folder / hashlib.sha256(text.encode()).hexdigest()[:16]
         path = folder / "overview.md"
         if not path.is_file():
@@ -170,6 +231,14 @@ def _speakers(assistant: Any) -> list[tuple[str, str]]:
     return [("All speakers", ALL), *((n, n) for n in names)]
 
 
+def _choices(shown: Shown) -> list[tuple[str, str]]:
+    return [
+        item
+        for i, (key, citations) in enumerate(shown)
+        for item in key_choices(key, citation_choices(i, citations))
+    ]
+
+
 def _failed(message: str) -> tuple[Any, ...]:
     return (
         message,
@@ -177,93 +246,8 @@ def _failed(message: str) -> tuple[Any, ...]:
         gr.update(choices=[], value=None),
         NO_CITATION,
         gr.update(value=None, interactive=False),
+        "",
     )
-
-
-def overview_html(overview: Overview, documents: bool = False) -> str:
-    """The overview's four parts, each quote a clickable line (`data-n`: its citation)."""
-    summary = "".join(_quote(overview.cited(n), documents) for n in overview.summary)
-    voices = "".join(
-        f'<div class="wr-ov-voice"><div><span class="wr-who">{text_html(v.speaker)}</span>'
-        f'<span class="wr-aff"> {text_html(v.affiliation or "")}</span></div>'
-        f"<ul>{''.join(_quote(overview.cited(n), documents, False) for n in v.citations)}</ul>"
-        "</div>"
-        for v in overview.speakers
-    )
-    parts = [
-        ("Summary", f'<ul class="wr-ov-summary">{summary}</ul>'),
-        ("Speakers", voices or notice_html(NOTHING)),
-        ("Decisions and action items", _items_html(overview, documents)),
-        ("Topics", _topics_html(overview)),
-    ]
-    titles = list(dict.fromkeys(c.document for c in overview.citations))
-    head = f'<div class="wr-ov-title">{text_html(", ".join(titles))}</div>'
-    if overview.speaker:
-        head += f'<div class="wr-aff">Only the words of {text_html(overview.speaker)}</div>'
-    body = "".join(f"<h3>{title}</h3>{part}" for title, part in parts)
-    return f'<div class="wr-ov">{head}{body}</div>'
-
-
-def _quote(c: Citation, documents: bool, with_speaker: bool = True) -> str:
-    """One quote as a clickable line: who (unless under their own name already), when, what."""
-    document = c.document if documents else ""
-    if with_speaker:
-        head = byline(c.speaker, c.affiliation, c.place.where, document)
-    else:
-        where = f'<span class="wr-where">{text_html(c.place.where)}</span>' if c.place.where else ""
-        doc = f'<span class="wr-doc">{text_html(document)}</span>' if document else ""
-        head = where + doc
-    return (
-        f'<li class="wr-ov-quote" data-n="{c.n}" title="Read it in the transcript">{head} '
-        f'<span class="wr-quote">“{text_html(c.quote)}”</span> <span class="wr-n">{c.n}</span>'
-        "</li>"
-    )
-
-
-def _items_html(overview: Overview, documents: bool) -> str:
-    items = [*overview.decisions, *overview.actions]
-    if not items:
-        return f'<div class="wr-ov-none">{text_html(NO_ITEMS)}</div>'
-    rows = []
-    for i in sorted(items, key=lambda i: i.citation):
-        c = overview.cited(i.citation)
-        owner = "Decision" if i.kind == "decision" else speaker_label(i.owner)
-        if i.assigned_by:
-            owner += f" (asked by {i.assigned_by})"
-        task = "" if i.kind == "decision" else i.task
-        said = " ".join(_said_html(overview.cited(n), documents) for n in i.cites)
-        rows.append(
-            f'<tr class="wr-ov-item wr-ov-{i.kind}" data-n="{c.n}">'
-            f'<td class="wr-ov-owner">{text_html(owner)}</td>'
-            f'<td class="wr-ov-task">{text_html(task)}</td>'
-            f'<td class="wr-ov-due">{text_html(i.due or "")}</td>'
-            f"<td>{said}</td></tr>"
-        )
-    return (
-        '<table class="wr-compare wr-ov-items"><thead><tr><th>Who</th><th>Task</th>'
-        f"<th>Due</th><th>Said</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _said_html(c: Citation, documents: bool) -> str:
-    return (
-        f"{byline(c.speaker, None, c.place.where, c.document if documents else '')} "
-        f'<span class="wr-quote">“{text_html(c.quote)}”</span> <span class="wr-n">{c.n}</span>'
-    )
-
-
-def _topics_html(overview: Overview) -> str:
-    rows = []
-    for t in overview.topics:
-        when = t.where
-        if t.start_time is not None and t.end_time is not None:
-            when = f"[{clock(t.start_time)}–{clock(t.end_time)}]"
-        rows.append(
-            f'<li class="wr-ov-topic" data-n="{t.citation}"><b>{text_html(t.label)}</b> '
-            f'<span class="wr-where">{text_html(when)}</span> '
-            f'<span class="wr-n">{t.citation}</span></li>'
-        )
-    return f'<ul class="wr-ov-topics">{"".join(rows)}</ul>' if rows else ""
 
 
 __all__ = ["NO_ITEMS", "OverviewTab", "overview_html"]
