@@ -20,7 +20,9 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.support.fault_server import FaultServer
 from tests.support.seed import ANSWER_KEYS, CORPUS_FILE, ROOT, SOURCE
+from webinar_rag.mcp.server import NO_LLM
 
 STANDUP = """WEBVTT
 
@@ -40,13 +42,14 @@ def server_args(index: Path, *extra: str) -> list[str]:
     return ["-m", "webinar_rag.cli", "mcp", "--index", str(index), *extra]
 
 
-def over_stdio(index: Path, check: Session, *extra: str) -> None:
-    """Start the server as a client would (a subprocess on stdio) and run `check` in a
+def over_stdio(index: Path, check: Session, *extra: str, env: dict[str, str] | None = None) -> None:
+    """Start the server as a client would (a subprocess on stdio, with the SDK's default
+    environment and `env`: no LLM endpoint unless `env` names one) and run `check` in a
     session with it."""
 
     async def run() -> None:
         params = StdioServerParameters(
-            command=sys.executable, args=server_args(index, *extra), cwd=ROOT
+            command=sys.executable, args=server_args(index, *extra), cwd=ROOT, env=env
         )
         with open(index.parent / "mcp-stderr.log", "w") as errlog:
             async with (
@@ -150,8 +153,34 @@ def test_the_overview_tool_gives_the_json_of_summary_json(index_dir: Path, tmp_p
         assert bad.is_error and "use 10 to 2000" in bad.content[0].text
         bad = await session.call_tool("overview", {"documents": ["missing.vtt"]})
         assert bad.is_error and "missing.vtt" in bad.content[0].text
+        bad = await session.call_tool("overview", {"llm": True})  # this server has no LLM
+        assert bad.is_error and NO_LLM in bad.content[0].text
 
     over_stdio(served, check)
+
+
+@pytest.mark.slow
+def test_the_overview_tool_adds_the_written_summary_or_its_fallback(
+    index_dir: Path, tmp_path: Path, fault_server: FaultServer
+) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(index_dir, index)
+    env = {"OPENAI_BASE_URL": fault_server.serve("500"), "WEBINAR_RAG_LLM_RETRIES": "0"}
+    text = CORPUS_FILE.read_text("utf-8")
+
+    async def check(session: ClientSession) -> None:
+        plain = structured(await session.call_tool("overview", {"documents": [SOURCE]}))
+        assert "written" not in plain
+        data = structured(await session.call_tool("overview", {"documents": [SOURCE], "llm": True}))
+        assert {k: v for k, v in data.items() if k != "written"} == plain  # the overview unchanged
+        written = data["written"]
+        assert set(written) == {"text", "citations", "backend", "removed", "notice"}
+        assert written["backend"] == "extractive" and "could not be used" in written["notice"]
+        assert written["citations"] and written["text"]
+        for c in written["citations"]:
+            assert text[c["start_char"] : c["end_char"]] == c["quote"]
+
+    over_stdio(index, check, env=env)
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ server does is visible to the client.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,12 +24,17 @@ from mcp_types import ToolAnnotations
 
 from ingest import ingest as run_ingest
 from retrieval import Assistant, checked_question
-from webinar_rag.core import Settings, WebinarRagError
+from webinar_rag.core import LLMNotConfigured, Settings, WebinarRagError
 from webinar_rag.store import Store
 
 log = logging.getLogger("webinar_rag.mcp")
 SCHEME = "transcript"
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+NO_LLM = (
+    "No LLM endpoint is configured for this server, so it cannot write the summary: start it "
+    "with OPENAI_BASE_URL set (and OPENAI_API_KEY if the endpoint needs one), or call overview "
+    "without llm."
+)
 
 
 class Corpus:
@@ -91,16 +97,29 @@ def build_server(assistant: Assistant, settings: Settings, allow_ingest: bool = 
 
     @server.tool(annotations=READ_ONLY)
     def overview(
-        documents: list[str] | None = None, speaker: str | None = None, words: int | None = None
+        documents: list[str] | None = None,
+        speaker: str | None = None,
+        words: int | None = None,
+        llm: bool = False,
     ) -> dict[str, Any]:
         """A whole meeting at once: its summary (about `words` words, 10 to 2000, default
         150), one to three quotes per speaker, decisions, action items (owner, task, due date)
         and topics, each pointing at a numbered citation (speaker, affiliation, verbatim
         quote, document, offsets, time or page). `documents`: file names or titles (none:
         every document); `speaker`: only that person's words. The JSON of `webinar-rag
-        summary --json`."""
+        summary --json`. `llm`: also `written`, the summary written by the server's LLM with
+        every claim verified against the transcript (text with [n] markers, its citations,
+        backend, removed claims, notice), as `webinar-rag summary --llm --json`; when no claim
+        holds or the LLM fails, the extractive summary with a notice; an error when the server
+        has no LLM endpoint."""
         with _errors():
-            return corpus.current().overview(documents or (), speaker, words).to_dict()
+            assistant = corpus.current()
+            if llm and not assistant.settings.llm.configured:
+                raise LLMNotConfigured(NO_LLM)
+            result = assistant.overview(documents or (), speaker, words).to_dict()
+            if llm:
+                result["written"] = asdict(assistant.written_summary(documents or (), speaker))
+            return result
 
     @server.tool(annotations=READ_ONLY)
     def list_documents() -> dict[str, Any]:
