@@ -37,7 +37,7 @@ FAILED = "Could not make the overview."
 NOT_WRITTEN = "Could not write the summary."
 NO_LLM = "No LLM endpoint is configured: the written summary needs one (OPENAI_BASE_URL)."
 INTERNAL_ERROR = "Something went wrong on our side; the details are in the server log."
-COLUMNS = "ABCDEFGHIJKLMNOPQRSTUVXYZ"  # the keys of compared overviews' quotes: A3, B3...
+COLUMNS = "ABCDEFGHIJKLMNOPQRSTUVXYZ"  # compared overviews' quote keys A3, B3... (W: written)
 WRITTEN = "W"  # the key of the written summary's quotes: W1...
 # The tab's citations: (key prefix, citations) per numbering shown; the radio value "i:n" is
 # citation n of the i-th, and its label "[{prefix}{n}]" the key its quotes carry (data-n).
@@ -158,6 +158,8 @@ class OverviewTab:
         assistant = self.live()
         who, size = chosen(speaker), int(words or 0) or None
         try:
+            if compare and len(set(documents or ())) > len(COLUMNS):
+                raise WebinarRagError(f"Compare at most {len(COLUMNS)} documents at once.")
             if compare:
                 overviews = compared(assistant.overview, documents or (), who, size)
             else:
