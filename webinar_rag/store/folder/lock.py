@@ -49,8 +49,12 @@ class IndexLock:
                         "pass --wait SECONDS to wait for it."
                     ) from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())  # a full disk fails here already
+        except OSError:
+            os.close(fd)  # and with it the lock
+            raise
         self._fd = fd
         return self
 
