@@ -64,7 +64,11 @@ class NotAnIndexFolder(IndexFolderError):
 
 
 class IndexBusy(IndexFolderError):
-    """Another ingest is writing this index folder."""
+    """Another ingest is writing this index folder; `holder` is its PID when known."""
+
+    def __init__(self, message: str, holder: int | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class IndexUnreadable(IndexFolderError):
