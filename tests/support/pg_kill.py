@@ -84,8 +84,9 @@ def contents(url: str) -> str:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        text = conn.execute(CONTENTS).fetchone()[0]
-    return hashlib.sha256(text.encode()).hexdigest()
+        row = conn.execute(CONTENTS).fetchone()
+    assert row is not None and row[0] is not None, "no index in the database"
+    return hashlib.sha256(str(row[0]).encode()).hexdigest()
 
 
 def names(url: str) -> list[str]:
