@@ -159,7 +159,7 @@ def markdown(f: dict[str, Any]) -> list[str]:
         "| --- | --- | --- |",
     ]
     for case, u in f["uploads"].items():
-        said = "; ".join(f"{n}: {s}" for n, s in u["statuses"].items())
+        said = "; ".join(u["statuses"].values())  # each names its file
         after = f"{len(u['indexed'])} documents: {', '.join(u['indexed'])}"
         if "cli_code" in u:
             after += f" (the CLI ingest exited {u['cli_code']})"

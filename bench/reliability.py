@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
@@ -179,12 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", action="append", choices=sorted(SECTIONS), help="measure only this section"
     )
+    argv = sys.argv[1:] if argv is None else argv  # the command as run, for the page
     args = parser.parse_args(argv)
     partial = args.only is not None
     args.only = set(args.only or SECTIONS)
     with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
         measured = without_folder(measure(args, Path(tmp)), tmp)
-    command = ("python -m bench.reliability " + " ".join(argv or [])).strip()
+    command = " ".join(["python -m bench.reliability", *argv])
     figures = merged(args.out.with_suffix(".json"), measured, command, args.only, partial)
     save_json(args.out.with_suffix(".json"), figures)
     from bench.writeup import markdown

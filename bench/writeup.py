@@ -95,7 +95,8 @@ def _no_paths(text: str) -> str:
 
 def _reruns(f: dict[str, Any]) -> list[str]:
     """Sections measured since by `--only`: which command, in how many seconds."""
-    later = {s: r for s, r in f.get("runs", {}).items() if r["command"] != f["command"].strip()}
+    full = f["command"].strip()
+    later = {s: r for s, r in f.get("runs", {}).items() if r["command"].strip() != full}
     if not later:
         return []
     said = "; ".join(f"*{s}* by `{r['command']}` in {r['seconds']} s" for s, r in later.items())
