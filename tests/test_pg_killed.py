@@ -17,8 +17,7 @@ from tests.support.pg_kill import KillableServer, contents, kill_mid_ingest, nam
 from webinar_rag.core import IndexSettings, Settings
 from webinar_rag.models import Embedder
 from webinar_rag.store import open_store
-
-pytestmark = pytest.mark.postgres
+from webinar_rag.store.postgres.writer import connection_lost, server_gone
 
 
 @pytest.fixture
@@ -35,6 +34,7 @@ def at(url: str, corpus: Path) -> Settings:
     return base.changed(backend="extractive").at_corpus(corpus)
 
 
+@pytest.mark.postgres
 def test_a_server_killed_mid_ingest_keeps_what_it_held_and_the_next_ingest_succeeds(
     killable: KillableServer, tmp_path: Path, embedder: Embedder
 ) -> None:
@@ -67,3 +67,19 @@ def test_a_server_killed_mid_ingest_keeps_what_it_held_and_the_next_ingest_succe
     assert not again.failed
     assert names(url) == sorted({*(p.name for p in a.iterdir()), *(p.name for p in b.iterdir())})
     assert contents(url) != held
+
+
+def test_only_a_server_gone_is_told_as_a_lost_connection() -> None:
+    """psycopg's own failures (no SQLSTATE) and the server's shutdown class (57P) are a lost
+    connection; an error the server reported otherwise (a full disk there) is not."""
+    import psycopg
+
+    said = "consuming input failed: server closed the connection unexpectedly\n\tThis probably"
+    assert server_gone(psycopg.OperationalError(said))
+    assert server_gone(psycopg.errors.AdminShutdown("terminating connection"))
+    assert not server_gone(psycopg.errors.DiskFull("could not extend file"))
+    message = str(connection_lost(psycopg.OperationalError(said), committing=False))
+    assert "\n" not in message
+    assert "(consuming input failed: server closed the connection unexpectedly);" in message
+    assert "nothing of this ingest was kept" in message
+    assert "may or may not have kept" in str(connection_lost(psycopg.OperationalError(said), True))

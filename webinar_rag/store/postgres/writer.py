@@ -66,8 +66,10 @@ class PgWriter:
             if stack is not None:
                 stack.__exit__(*exc)
         except psycopg.OperationalError as lost:
+            if not server_gone(lost):  # another failure (a full disk on the server): as it is
+                raise
             raise connection_lost(lost, committing) from lost
-        if isinstance(exc[1], psycopg.OperationalError) and _closed(self._conn):
+        if isinstance(exc[1], psycopg.OperationalError) and server_gone(exc[1]):
             raise connection_lost(exc[1], committing=False) from exc[1]
 
     def held(self) -> Held:
@@ -147,5 +149,8 @@ def _unwinding(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith("error ignored terminating")
 
 
-def _closed(conn: Any) -> bool:
-    return conn is None or bool(conn.closed) or conn.broken
+def server_gone(error: Exception) -> bool:
+    """The server went away: the connection failed on our side (no SQLSTATE), or the server
+    said it is shutting down (class 57P: killed, crashed, restarting)."""
+    state = getattr(error, "sqlstate", None)
+    return state is None or str(state).startswith("57P")
