@@ -34,6 +34,7 @@ def at(url: str, corpus: Path) -> Settings:
     return base.changed(backend="extractive").at_corpus(corpus)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_server_killed_mid_ingest_keeps_what_it_held_and_the_next_ingest_succeeds(
     killable: KillableServer, tmp_path: Path, embedder: Embedder
