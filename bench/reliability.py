@@ -1,8 +1,11 @@
 """Reliability, measured: crashes, concurrency, load, memory, LLM faults and hostile input.
 
     python -m bench.reliability [--trials 50] [--per-level 300] [--out docs/reliability.md]
+    python -m bench.reliability --only faults     # one section (crash, queries, faults)
 
-Writes the tables of docs/reliability.md (and the raw figures beside it, as JSON). Every figure
+Writes the tables of docs/reliability.md (and the raw figures beside it, as JSON). With
+`--only`, the other sections' figures are kept from the JSON of the last run, and the page says
+which command measured which section. Every figure
 comes from this run on this machine; latency ratios are against the one-client level measured
 in the same run. The tests assert the same behaviour at a smaller scale, never the timings.
 """
@@ -13,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
@@ -28,9 +32,34 @@ from tests.support.hostile import QUESTIONS, api_face, cli_face, python_face, ui
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = (1, 4, 16, 64)
 FAULTS = ("500", "429", "garbage", "empty", "cut", "401")
+SECTIONS = {  # a section's name -> the keys of the figures it measures
+    "crash": ("crash", "together"),
+    "queries": ("python", "api", "memory", "hostile", "faults", "llm"),
+    "faults": ("broken",),
+}
 
 
 def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs"}
+    began = time.perf_counter()
+    if "crash" in args.only:
+        with ForkCLI(log_dir=work) as runner:
+            at = crash.scene(runner, work / "crash")
+            out["crash"] = crash.crash_trials(runner, at, args.trials, seed=1).to_dict()
+            out["together"] = asdict(crash.together(runner, at))
+        print(f"crash trials done in {time.perf_counter() - began:.0f} s", flush=True)
+    if "queries" in args.only:
+        out |= queries(args, work)
+    if "faults" in args.only:
+        from bench import faults
+
+        (work / "faults").mkdir()
+        out["broken"] = faults.measure(work / "faults", args.pg_trials)
+    out["seconds"] = round(time.perf_counter() - began)
+    return out
+
+
+def queries(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from gradio_client import Client
 
     from eval.local_llm import local_llm
@@ -39,14 +68,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from webinar_rag.core import IndexSettings, IngestSettings, LLMSettings, QuerySettings, Settings
     from webinar_rag.models import load_embedder
 
-    out: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs"}
-    began = time.perf_counter()
-    with ForkCLI(log_dir=work) as runner:
-        at = crash.scene(runner, work / "crash")
-        out["crash"] = crash.crash_trials(runner, at, args.trials, seed=1).to_dict()
-        out["together"] = asdict(crash.together(runner, at))
-    print(f"crash trials done in {time.perf_counter() - began:.0f} s", flush=True)
-
+    out: dict[str, Any] = {}
     corpus = ROOT / "corpus"
     settings = Settings(
         index=IndexSettings(index_dir=work / "index" / "index"),
@@ -114,7 +136,6 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             ask = lambda n: lambda q: real.ask(q).to_dict()  # noqa: E731
             out["llm"] = [asdict(x) for x in load.levels(ask, (1, 4), args.llm_per_level, pool)]
         print("llm done", flush=True)
-    out["seconds"] = round(time.perf_counter() - began)
     return out
 
 
@@ -124,17 +145,49 @@ def without_folder(figures: dict[str, Any], folder: str) -> dict[str, Any]:
     return dict(json.loads(json.dumps(figures).replace(folder, "…")))
 
 
+def merged(
+    previous: Path, measured: dict[str, Any], command: str, sections: set[str], partial: bool
+) -> dict[str, Any]:
+    """This run's sections over the last run's figures (a partial run keeps the others), and
+    which command measured each section, in how many seconds."""
+    if not partial:
+        runs = {s: {"command": command, "seconds": measured["seconds"]} for s in SECTIONS}
+        return measured | {"command": command, "runs": runs}
+    figures = dict(json.loads(previous.read_text(encoding="utf-8")))
+    figures.setdefault("runs", {})
+    for section in SECTIONS:  # a section the last full run measured, before `runs` existed
+        if any(k in figures for k in SECTIONS[section]):
+            figures["runs"].setdefault(
+                section, {"command": figures["command"], "seconds": figures["seconds"]}
+            )
+    for section in sections:
+        for key in SECTIONS[section]:
+            figures.pop(key, None)
+            if key in measured:
+                figures[key] = measured[key]
+        figures["runs"][section] = {"command": command, "seconds": measured["seconds"]}
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.reliability", description=__doc__)
     parser.add_argument("--trials", type=int, default=50, help="kill -9 trials")
     parser.add_argument("--per-level", type=int, default=300, help="questions per load level")
     parser.add_argument("--llm-per-level", type=int, default=24, help="the same, with an LLM")
     parser.add_argument("--skip-llm", action="store_true", help="no llama.cpp server")
+    parser.add_argument("--pg-trials", type=int, default=3, help="PostgreSQL kills (faults)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reliability.md")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(SECTIONS), help="measure only this section"
+    )
+    argv = sys.argv[1:] if argv is None else argv  # the command as run, for the page
     args = parser.parse_args(argv)
+    partial = args.only is not None
+    args.only = set(args.only or SECTIONS)
     with tempfile.TemporaryDirectory(prefix="reliability-") as tmp:
-        figures = without_folder(measure(args, Path(tmp)), tmp)
-    figures["command"] = "python -m bench.reliability " + " ".join(argv or [])
+        measured = without_folder(measure(args, Path(tmp)), tmp)
+    command = " ".join(["python -m bench.reliability", *argv])
+    figures = merged(args.out.with_suffix(".json"), measured, command, args.only, partial)
     save_json(args.out.with_suffix(".json"), figures)
     from bench.writeup import markdown
 

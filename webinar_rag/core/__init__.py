@@ -10,6 +10,7 @@ from webinar_rag.core.document import Mark, Source, Span, Turn
 from webinar_rag.core.errors import (
     ConfigError,
     CorpusNotFound,
+    DatabaseConnectionLost,
     EmptyQuestion,
     IndexBusy,
     IndexCorrupt,
@@ -64,6 +65,7 @@ __all__ = [
     "Citation",
     "ConfigError",
     "CorpusNotFound",
+    "DatabaseConnectionLost",
     "EmptyQuestion",
     "Hit",
     "IndexBusy",

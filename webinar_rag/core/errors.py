@@ -9,7 +9,7 @@ value and the fix. It sits in the foundation so every layer raises from it; the 
     │   └── RecordingError      a recording: no audio track, corrupt, silent, too long
     ├── IndexFolderError        the index folder
     │   ├── IndexNotFound, IndexCorrupt, IndexMismatch, NotAnIndexFolder, IndexBusy,
-    │   └── IndexUnreadable, IndexWriteError
+    │   └── IndexUnreadable, IndexWriteError, DatabaseConnectionLost
     ├── ModelNotFound           an embedding model cannot be loaded
     ├── RerankerNotFound        the configured cross-encoder cannot be loaded
     ├── QuestionError           a question or question file
@@ -64,7 +64,11 @@ class NotAnIndexFolder(IndexFolderError):
 
 
 class IndexBusy(IndexFolderError):
-    """Another ingest is writing this index folder."""
+    """Another ingest is writing this index folder; `holder` is its PID when known."""
+
+    def __init__(self, message: str, holder: int | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class IndexUnreadable(IndexFolderError):
@@ -74,6 +78,11 @@ class IndexUnreadable(IndexFolderError):
 class IndexWriteError(IndexFolderError):
     """The new index could not be written (a full disk, a read-only folder); the previous
     index is untouched."""
+
+
+class DatabaseConnectionLost(IndexFolderError):
+    """The database server went away during an ingest (killed, restarted, the network cut): its
+    transaction is rolled back, so the database holds what it held before."""
 
 
 class ModelNotFound(WebinarRagError):

@@ -18,7 +18,7 @@ import gradio as gr
 
 from ingest import FileResult, IngestSummary, ingest, remove_documents
 from retrieval import Assistant
-from webinar_rag.core import Source, WebinarRagError
+from webinar_rag.core import IndexBusy, Source, WebinarRagError
 from webinar_rag.ui.live import Live
 from webinar_rag.ui.render import error_html, notice_html, text_html
 from webinar_rag.ui.uploads import REMOVED, Saved, save, undo
@@ -79,6 +79,9 @@ class DocumentsTab:
             return report_html(saved)
         try:
             report = self._ingest(assistant)
+        except IndexBusy as exc:
+            undo(written, corpus)
+            return error_html(busy(exc), NOT_CHANGED)
         except WebinarRagError as exc:
             undo(written, corpus)
             return error_html(f"Nothing was added: {exc}", NOT_CHANGED)
@@ -149,6 +152,17 @@ class DocumentsTab:
         return f'<ul class="wr-report">{"".join(lines)}</ul>'
 
 
+def busy(exc: IndexBusy) -> str:
+    """An upload that waited `WAIT` s for another ingest (a `webinar-rag ingest` beside the
+    server) and gave up: who it was, and that nothing of the upload was kept."""
+    who = f" (PID {exc.holder})" if exc.holder else ""
+    return (
+        f"Another ingest{who} is writing the index and did not finish within {WAIT:g} s. "
+        "Nothing was added, and the index is as it was: upload the files again once it has "
+        "finished."
+    )
+
+
 def _lies_in(source: Source, corpus: Path) -> bool:
     return source.path is not None and Path(source.path).parent == corpus
 
@@ -201,7 +215,7 @@ def report_html(
         uploaded = {s.name for s in saved if s.status == "saved"} - {f.name for f in failed}
         skip = {f.name for f in failed} - set(restored)
         lines += [
-            _file_line(f)
+            _file_line(f, uploaded=f.name in uploaded)
             for f in report.files
             if f.name not in skip and (f.name in uploaded or f.status != "unchanged")
         ]
@@ -218,8 +232,10 @@ def _saved_line(s: Saved) -> str:
     return f'<li class="wr-failed"><b>{text_html(s.name)}</b> refused: {text_html(s.message)}</li>'
 
 
-def _file_line(f: FileResult) -> str:
+def _file_line(f: FileResult, uploaded: bool = False) -> str:
     name = f"<b>{text_html(f.name)}</b>"
+    if uploaded and f.status == "unchanged":  # another ingest beside took it in first
+        return f"<li>{name} is in the index (another ingest running beside indexed it).</li>"
     if f.status == "failed":
         return f'<li class="wr-failed">{name} could not be read: {text_html(f.error or "")}</li>'
     if f.status in ("removed", "unchanged"):

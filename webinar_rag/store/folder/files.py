@@ -10,9 +10,11 @@ or hand-edited file from the one that was written (`damaged`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -20,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from webinar_rag.core import IndexUnreadable, NotAnIndexFolder
+from webinar_rag.core import IndexUnreadable, IndexWriteError, NotAnIndexFolder
 
 MANIFEST = "manifest.json"
 
@@ -144,6 +146,40 @@ def swap_into_place(tmp: Path, path: Path) -> None:
     _fsync_dir(path.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_error(exc: OSError, path: Path) -> IndexWriteError:
+    """What a failed write of the index at `path` tells the user: the cause in words (a full
+    disk, a file size limit, a read-only folder) and what to do about it."""
+    code, reason = exc.errno, exc.strerror or str(exc)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        problem = "the disk is full" if code == errno.ENOSPC else "the disk quota is used up"
+        fix = f"Free some disk space on the disk that holds {Path(path).parent}"
+    elif code == errno.EFBIG:
+        problem = "a file reached this process's file size limit"
+        fix = "Raise the limit (`ulimit -f unlimited`) or free space for a smaller write"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        problem = "the folder cannot be written"
+        fix = "Fix the folder's permissions, or choose another folder with --index"
+    else:
+        problem = "the write failed"
+        fix = "Free some disk space or fix the folder's permissions"
+    return IndexWriteError(
+        f"Could not write the index at {path}: {problem} ({reason}); the previous index is "
+        f"unchanged. {fix}, then run `webinar-rag ingest` again."
+    )
+
+
+def faiss_failure(exc: RuntimeError, path: Path) -> OSError | RuntimeError:
+    """FAISS reports a failed write as a RuntimeError ending "(<strerror>)": the OSError it
+    stands for, so a full disk is told as one; any other RuntimeError as it is."""
+    text = str(exc)
+    if "write error" not in text:
+        return exc
+    found = re.search(r"\(([^()]+)\)\s*$", text)
+    reason = found.group(1) if found else "Input/output error"
+    codes = {os.strerror(c): c for c in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)}
+    return OSError(codes.get(reason, errno.EIO), reason, str(path))
 
 
 def write_jsonl(path: Path, records: Iterable[Any]) -> None:

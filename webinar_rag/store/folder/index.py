@@ -22,7 +22,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from webinar_rag.core import Chunk, IndexWriteError, Manifest, Sentence, Source
+from webinar_rag.core import Chunk, Manifest, Sentence, Source
 from webinar_rag.store.base import DocumentVectors, SentenceKey, document_named
 from webinar_rag.store.folder import files, vectors
 from webinar_rag.store.folder.lexical import LexicalIndex
@@ -93,18 +93,14 @@ class Index:
         try:
             self._write(path)
         except OSError as exc:
-            raise IndexWriteError(
-                f"Could not write the index at {path} ({exc.strerror or exc}); the previous "
-                "index is unchanged. Free some disk space or fix the folder's permissions, "
-                "then run `webinar-rag ingest` again."
-            ) from exc
+            raise files.write_error(exc, path) from exc
         self.path = path
         self.stamp = stamp_of(path)
 
     def _write(self, path: Path) -> None:
         with files.writing(path) as tmp:
-            faiss.write_index(self.chunk_vectors, str(tmp / "index.faiss"))
-            faiss.write_index(self.sentence_vectors, str(tmp / "sentences.faiss"))
+            _write_faiss(self.chunk_vectors, tmp / "index.faiss")
+            _write_faiss(self.sentence_vectors, tmp / "sentences.faiss")
             self.lexical.save(tmp / "bm25")
             files.write_jsonl(tmp / "chunks.jsonl", (self._chunk_record(c) for c in self.chunks))
             files.write_jsonl(tmp / "sources.jsonl", (s.to_record() for s in self.sources.values()))
@@ -159,6 +155,13 @@ def stamp_of(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_ino, info.st_mtime_ns
+
+
+def _write_faiss(vectors: faiss.Index, path: Path) -> None:
+    try:
+        faiss.write_index(vectors, str(path))
+    except RuntimeError as exc:
+        raise files.faiss_failure(exc, path) from exc
 
 
 def _flat_ip(vectors: np.ndarray, dimension: int) -> faiss.Index:

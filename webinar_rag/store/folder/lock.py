@@ -43,14 +43,20 @@ class IndexLock:
                 if time.monotonic() >= deadline:
                     holder = _holder(fd)
                     os.close(fd)
+                    who = f" (PID {holder})" if holder else ""
                     raise IndexBusy(
-                        f"Another ingest{holder} is writing the index at "
+                        f"Another ingest{who} is writing the index at "
                         f"{self.path.parent / self.path.name[1:-5]}. Wait for it to finish, or "
-                        "pass --wait SECONDS to wait for it."
+                        "pass --wait SECONDS to wait for it.",
+                        holder,
                     ) from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())  # a full disk fails here already
+        except OSError:
+            os.close(fd)  # and with it the lock
+            raise
         self._fd = fd
         return self
 
@@ -62,9 +68,9 @@ class IndexLock:
             self._fd = None
 
 
-def _holder(fd: int) -> str:
+def _holder(fd: int) -> int | None:
     try:
         pid = os.pread(fd, 32, 0).decode().strip()
     except OSError:
-        return ""
-    return f" (PID {pid})" if pid.isdigit() else ""
+        return None
+    return int(pid) if pid.isdigit() else None

@@ -27,7 +27,10 @@ class FolderWriter:
 
     def __enter__(self) -> Writer:
         files.check_target(self.index_dir)
-        self._lock.__enter__()
+        try:
+            self._lock.__enter__()
+        except OSError as exc:  # its folder or file cannot be made: a full or read-only disk
+            raise files.write_error(exc, self.index_dir) from exc
         files.recover(self.index_dir)  # what a crashed write left, now that the lock is ours
         return self
 

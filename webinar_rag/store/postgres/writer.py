@@ -13,12 +13,13 @@ they held embedded anew (the ingest flow hands them all over; `write` checks).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
 
-from webinar_rag.core import IndexBusy, IndexMismatch, Manifest
+from webinar_rag.core import DatabaseConnectionLost, IndexBusy, IndexMismatch, Manifest
 from webinar_rag.store.base import EMPTY, DocumentVectors, Held, Writer, keepers, mismatch
 from webinar_rag.store.postgres import schema
 from webinar_rag.store.postgres.rows import write_rows
@@ -38,6 +39,11 @@ class PgWriter:
 
     def __enter__(self) -> Writer:
         stack = ExitStack()
+        # A COPY cut short by a lost connection logs a warning as it unwinds; the error that
+        # follows says it in one line (the CLI's), so the warning is not printed beside it.
+        psycopg_log = logging.getLogger("psycopg")
+        psycopg_log.addFilter(_unwinding)
+        stack.callback(psycopg_log.removeFilter, _unwinding)
         self._conn = stack.enter_context(connect(self.url))
         stack.enter_context(self._conn.transaction())
         self._stack = stack
@@ -49,11 +55,22 @@ class PgWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        """Commits when the block ends normally, rolls back on an error."""
+        """Commits when the block ends normally, rolls back on an error. A connection lost on
+        the way (the server killed or restarted) is said as such, with what to do."""
+        import psycopg
+
         stack, self._stack = self._stack, None
         self._held, self._seen = None, None
-        if stack is not None:
-            stack.__exit__(*exc)
+        committing = exc[0] is None
+        try:
+            if stack is not None:
+                stack.__exit__(*exc)
+        except psycopg.OperationalError as lost:
+            if not server_gone(lost):  # another failure (a full disk on the server): as it is
+                raise
+            raise connection_lost(lost, committing) from lost
+        if isinstance(exc[1], psycopg.OperationalError) and server_gone(exc[1]):
+            raise connection_lost(exc[1], committing=False) from exc[1]
 
     def held(self) -> Held:
         """What the database holds. A database with no index yet holds nothing; any other
@@ -110,3 +127,30 @@ def lock(conn: Any, wait: float) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (schema.LOCK_KEY,))
     except psycopg.errors.LockNotAvailable as exc:
         raise IndexBusy(f"Another ingest held the database's index for {wait:g} s.") from exc
+
+
+def connection_lost(exc: Exception, committing: bool) -> DatabaseConnectionLost:
+    """One line: what was lost, what the database holds now, and to retry."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(exc).__name__  # psycopg adds lines of guesses
+    kept = (
+        "it may or may not have kept this ingest (the commit was under way)"
+        if committing
+        else "nothing of this ingest was kept (its transaction was rolled back)"
+    )
+    return DatabaseConnectionLost(
+        f"The connection to the database was lost during the ingest ({reason}); {kept}, and "
+        "the documents it held before are still there. Check that the server is running, then "
+        "run `webinar-rag ingest` again."
+    )
+
+
+def _unwinding(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("error ignored terminating")
+
+
+def server_gone(error: Exception) -> bool:
+    """The server went away: the connection failed on our side (no SQLSTATE), or the server
+    said it is shutting down (class 57P: killed, crashed, restarting)."""
+    state = getattr(error, "sqlstate", None)
+    return state is None or str(state).startswith("57P")
