@@ -116,6 +116,7 @@ def _child(argv: list[str], log: str) -> None:
         os.dup2(fd, 2)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
+        _rebuild_torch_pool()
         from webinar_rag import cli
 
         code = cli.main(argv)
@@ -123,6 +124,16 @@ def _child(argv: list[str], log: str) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _rebuild_torch_pool() -> None:
+    """A fork marks torch's pthreadpool (made in the server by `set_num_threads`) as leaked;
+    the first call that needs it builds a new one, and two threads doing so at once can see
+    none (torch's "Invalid thread pool!" assert, seen in about one crash test in seven).
+    Rebuild it here, while the child has one thread. A real CLI process never forks."""
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        torch.set_num_threads(torch.get_num_threads())
 
 
 def _serve_one(request: dict[str, Any]) -> list[dict[str, Any]]:
