@@ -1,7 +1,7 @@
 """Reliability, measured: crashes, concurrency, load, memory, LLM faults and hostile input.
 
     python -m bench.reliability [--trials 50] [--per-level 300] [--out docs/reliability.md]
-    python -m bench.reliability --only faults     # one section (crash, queries, faults)
+    python -m bench.reliability --only faults     # one section (crash, queries, faults, files)
 
 Writes the tables of docs/reliability.md (and the raw figures beside it, as JSON). With
 `--only`, the other sections' figures are kept from the JSON of the last run, and the page says
@@ -36,6 +36,7 @@ SECTIONS = {  # a section's name -> the keys of the figures it measures
     "crash": ("crash", "together"),
     "queries": ("python", "api", "memory", "hostile", "faults", "llm"),
     "faults": ("broken",),
+    "files": ("files",),
 }
 
 
@@ -55,6 +56,10 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
         (work / "faults").mkdir()
         out["broken"] = faults.measure(work / "faults", args.pg_trials)
+    if "files" in args.only:
+        from bench import hostile_files
+
+        out["files"] = hostile_files.measure(work / "files")
     out["seconds"] = round(time.perf_counter() - began)
     return out
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bench import faults
+from bench import faults, hostile_files
 
 # Hostile transcripts and environments: the input, what happens, and the test that shows it
 # (these need files, processes or permissions of their own, so the tests are their record).
@@ -148,6 +148,7 @@ def markdown(f: dict[str, Any]) -> str:
         "after the swap (tests/test_serve_swap.py).",
         "",
         *(faults.markdown(f["broken"]) if "broken" in f else []),
+        *(hostile_files.markdown(f["files"]) if "files" in f else []),
         "## Load: `Assistant.ask` from threads",
         "",
         *_levels(f["python"]),
