@@ -16,6 +16,8 @@ from webinar_rag.core import ConfigError, ModelNotFound, QuerySettings
 from webinar_rag.models import JudgeModel, load_judge
 from webinar_rag.models.judge import Logistic
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_the_shipped_judge_is_json_that_names_its_data_and_features() -> None:
     model = load_judge()
@@ -62,3 +64,12 @@ def test_an_unreadable_judge_file_names_the_fix(tmp_path: Path) -> None:
     path.write_text('{"sentence": ', encoding="utf-8")
     with pytest.raises(ModelNotFound, match=r"python -m eval\.judge\.train"):
         load_judge(path)
+
+
+def test_the_fusion_default_is_the_weight_the_fit_chose() -> None:
+    """BM25's weight in the fusion is learned (`python -m eval.fusion`: fitted on QMSum train,
+    chosen on the development corpora); the product's default is what that command chose."""
+    fusion = json.loads((ROOT / "webinar_rag" / "models" / "fusion.json").read_text("utf-8"))
+    assert "qmsum/train" in fusion["fitted_on"] and fusion["command"] == "python -m eval.fusion"
+    assert fusion["bm25_weight"] in (fusion["fitted"], 1.0)
+    assert QuerySettings().bm25_weight == fusion["bm25_weight"]

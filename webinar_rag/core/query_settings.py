@@ -30,7 +30,9 @@ class QuerySettings:
     # The usual RRF constant (Cormack et al. 2009): large enough that rank 1 and rank 2 of one
     # ranking weigh about the same, so agreement between the rankings decides.
     rrf_k: int = 60
-    # How much the BM25 ranking's votes count beside the dense ranking's (1: as much).
+    # How much the BM25 ranking's votes count beside the dense ranking's (1: as much): the
+    # weight `python -m eval.fusion` chose (webinar_rag/models/fusion.json: fitted on QMSum
+    # train, chosen on the development corpora; tests/test_judge.py checks they agree).
     bm25_weight: float = 1.0
     # Chunks each ranking (dense, BM25) hands to the fusion: the store's top candidates. An
     # index of at most this many chunks is ranked whole, as before; past it, a chunk outside
