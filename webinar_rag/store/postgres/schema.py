@@ -5,7 +5,8 @@ wr_meta       one row: the manifest, the generation (bumped by every ingest), BM
 wr_documents  one row per document: its `Source` as JSON (text, turns, title, format, path)
 wr_chunks     one row per chunk: filter columns (source, speaker, start_s), the chunk as JSON,
               its vector (HNSW index, inner product) and its BM25 length
-wr_sentences  sentence vectors, keyed by (source, start_char, end_char)
+wr_sentences  sentence vectors (halfvec: float16, half the size; read back one by one to
+              score a few candidates), keyed by (source, start_char, end_char)
 wr_postings   the lexical side: (term, chunk, tf), the same tokens and stems as bm25s
 Deleting a document deletes its chunks, sentences and postings (ON DELETE CASCADE).
 """
@@ -52,7 +53,7 @@ def create(dimension: int) -> list[str]:
             source text NOT NULL REFERENCES wr_documents (name) ON DELETE CASCADE,
             start_char int NOT NULL,
             end_char int NOT NULL,
-            embedding vector({int(dimension)}) NOT NULL,
+            embedding halfvec({int(dimension)}) NOT NULL,
             PRIMARY KEY (source, start_char, end_char))""",
         """CREATE TABLE wr_postings (
             term text NOT NULL,
