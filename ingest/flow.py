@@ -17,10 +17,11 @@ from ingest.audio import RecordingReader, transcripts_beside
 from ingest.files import find_transcripts
 from ingest.parts import embed_documents
 from ingest.plan import Plan, make_plan, nothing_read, read_files
+from ingest.pooling import SPEAKER_WEIGHT
 from ingest.readers import READERS_VERSION
 from ingest.removal import check_removal, set_aside
 from ingest.summary import FileResult, IngestSummary, Stages, summarise
-from webinar_rag.core import IndexCorrupt, IngestSettings, Manifest, Settings
+from webinar_rag.core import POOLED, IndexCorrupt, IngestSettings, Manifest, Settings
 from webinar_rag.models import Embedder, load_embedder, model_name
 from webinar_rag.store import DocumentVectors, Held, Writer, mismatch, open_writer
 from webinar_rag.store.terms import STEMMER
@@ -144,7 +145,10 @@ def manifest_for(embedder: Embedder, settings: IngestSettings) -> Manifest:
 
 def chunker_record(settings: IngestSettings) -> dict[str, object]:
     """What the manifest records of how text was cut and tokenised: a change means a rebuild."""
-    return settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
+    record = settings.chunker.to_dict() | {"parser_version": READERS_VERSION, "stemmer": STEMMER}
+    if settings.chunk_vectors == POOLED:  # the default adds nothing: indexes before keep theirs
+        record |= {"chunk_vectors": POOLED, "speaker_weight": SPEAKER_WEIGHT}
+    return record
 
 
 def _why_embed_again(

