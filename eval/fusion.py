@@ -71,16 +71,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     readers: dict[str, str] = {}
     train = choose_meetings(args.train, PER_DOMAIN)
     corpora["QMSum train"], readers["QMSum train"] = _sweep(
-        _qmsum(train, base, args.work / "fusion-train")
+        qmsum_scorer(train, base, args.work / "fusion-train")
     )
     fitted = max(GRID, key=lambda w: (_mean(corpora["QMSum train"][str(w)]), -abs(w - BEFORE)))
     val, _ = load_dataset(args.val)
-    corpora["QMSum val"], readers["QMSum val"] = _sweep(_qmsum(val, base, args.work / "qmsum-val"))
+    corpora["QMSum val"], readers["QMSum val"] = _sweep(
+        qmsum_scorer(val, base, args.work / "qmsum-val")
+    )
     corpora["seed development set"], readers["seed development set"] = _sweep(
-        _seed(base, args.work / "fusion-seed")
+        seed_scorer(base, args.work / "fusion-seed")
     )
     with tempfile.TemporaryDirectory(prefix="elitr-fusion-") as tmp:
-        corpora["ELITR-Bench dev"], readers["ELITR-Bench dev"] = _sweep(_elitr(base, Path(tmp)))
+        corpora["ELITR-Bench dev"], readers["ELITR-Bench dev"] = _sweep(
+            elitr_scorer(base, Path(tmp))
+        )
     summary: dict[str, Any] = {
         "command": "python -m eval.fusion",
         "fitted_on": shown(args.train),
@@ -129,7 +133,7 @@ def _sweep(scorer: Scorer) -> tuple[dict[str, list[float]], str]:
     return rows, str(assistant.store.manifest.chunker.get("parser_version"))
 
 
-def _qmsum(meetings: Sequence[Meeting], base: Settings, work: Path) -> Scorer:
+def qmsum_scorer(meetings: Sequence[Meeting], base: Settings, work: Path) -> Scorer:
     """An index kept in `work` from an earlier run is searched as it is, even when a newer
     reader version would re-embed it all (the QMSum JSON reader's output is what it was, and
     every weight searches the same index): embedding QMSum val takes most of an hour here."""
@@ -159,7 +163,7 @@ def _qmsum(meetings: Sequence[Meeting], base: Settings, work: Path) -> Scorer:
     return assistant, score
 
 
-def _seed(base: Settings, work: Path) -> Scorer:
+def seed_scorer(base: Settings, work: Path) -> Scorer:
     settings = base.at_index(work / "index")
     ingest([ROOT / "corpus"], settings, progress=False)
     assistant = Assistant.load(settings)
@@ -176,7 +180,7 @@ def _seed(base: Settings, work: Path) -> Scorer:
     return assistant, score
 
 
-def _elitr(base: Settings, work: Path) -> Scorer:
+def elitr_scorer(base: Settings, work: Path) -> Scorer:
     files = extract_transcripts(ELITR_DEV, work / "transcripts")
     settings = base.at_index(work / "index")
     ingest(files, settings, progress=sys.stderr.isatty())
