@@ -26,20 +26,19 @@ import argparse
 import gc
 import json
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from bench.archive_measure import portable
 from eval.paths import QMSUM_VAL, ROOT, save_json, shown
 
 OUT = ROOT / "bench" / "results"
@@ -62,6 +61,8 @@ def main() -> None:
     p.add_argument("--report", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.measure:
+        from bench.archive_measure import measure
+
         save_json(args.report, measure(args.work, args.small, args.data, args.questions))
         return
     if args.store == "postgres":
@@ -74,7 +75,8 @@ def main() -> None:
         named = ", ".join(shown(s) for s in (args.sources or SOURCES))
         raise SystemExit(f"No source index found (looked at {named}): pass --from DIR.")
     work = args.work or ROOT / "build" / f"archive-{_short(args.n)}"
-    result: dict[str, Any] = {"command": " ".join(["python -m bench.archive", *sys.argv[1:]])}
+    said = [portable(a) if a.startswith("/") else a for a in sys.argv[1:]]
+    result: dict[str, Any] = {"command": " ".join(["python -m bench.archive", *said])}
     result |= build(sources, args.n, work)
     report = work.parent / f".{work.name}-measure.json"
     subprocess.run(
@@ -138,8 +140,8 @@ def build(sources: list[Path], n: int, work: Path) -> dict[str, Any]:
     stages["write"] = time.perf_counter() - began
     disk = sum(f.stat().st_size for f in (work / "index").rglob("*") if f.is_file())
     return {
-        "sources": [shown(s) for s in sources],
-        "index": shown(work / "index"),
+        "sources": [portable(s) for s in sources],
+        "index": portable(work / "index"),
         "n_requested": n,
         "vector_index": index.manifest.vector_index,
         **distinct,
@@ -215,92 +217,6 @@ def _check_memory(when: str) -> None:
 
 def _short(n: int) -> str:
     return f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
-
-
-# -- the measuring process -------------------------------------------------------------------------
-
-
-def measure(index: Path, small: Path, data: Path, n_questions: int) -> dict[str, Any]:
-    """Load and ask, in this (fresh) process: the small index first (it loads the model), then
-    the archive, the small assistant dropped before."""
-    from eval.qmsum.data import load_dataset
-
-    meetings, _ = load_dataset(data)
-    queries = [q.text for m in meetings for q in m.queries]
-    small_row, questions = _asked(small, queries, n_questions)
-    gc.collect()
-    row, _ = _asked(index, questions, n_questions)
-    row["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    skipped = small_row.pop("skipped")
-    row["small_index"] = small_row | {"index": shown(small)}
-    row["ratio_ask_p50_archive_to_small"] = round(row["ask_p50_ms"] / small_row["ask_p50_ms"], 2)
-    row["questions_from"] = shown(data)
-    row["n_questions"] = len(questions)
-    row["skipped_questions"] = skipped  # turned down by the small index before searching
-    row["note"] = (
-        "load_s of the archive: its index alone (the model was loaded with the small index, "
-        "whose load_s includes it); rss_mb: peak resident memory of the measuring process "
-        "(ru_maxrss), rss_after_mb: VmRSS after the archive's questions."
-    )
-    return row
-
-
-def _asked(path: Path, queries: list[str], limit: int) -> tuple[dict[str, Any], list[str]]:
-    """Load the index at `path`, warm up on 3 questions and time `limit` of `queries` one by
-    one. A query the product turns down before searching (`QuestionError`: a whole-meeting
-    overview over more than 20 documents) is skipped and counted; the questions timed are
-    returned, so the archive is asked the same ones."""
-    from bench.scale import rss_mb
-    from retrieval import Assistant
-    from webinar_rag.core import QuestionError, Settings
-
-    settings = Settings.from_env(parts=("models", "query")).changed(backend="extractive")
-    began = time.perf_counter()
-    assistant = Assistant.load(settings.at_index(path))
-    load_s = time.perf_counter() - began
-    rss_loaded = rss_mb()
-    warm = 0
-    for q in queries:  # warm-up: the first three the product answers
-        with suppress(QuestionError):
-            assistant.ask(q)
-            warm += 1
-        if warm == 3:
-            break
-    times: list[float] = []
-    asked: list[str] = []
-    skipped: list[str] = []
-    refused = 0
-    bar = tqdm(total=limit, desc=f"ask {path.parent.name}", unit="question")
-    for q in queries:
-        if len(asked) == limit:
-            break
-        began = time.perf_counter()
-        try:
-            answer = assistant.ask(q)
-        except QuestionError as exc:
-            skipped.append(f"{q} ({type(exc).__name__}: {exc})")
-            continue
-        times.append((time.perf_counter() - began) * 1000)
-        refused += bool(answer.refused)
-        asked.append(q)
-        bar.update()
-    bar.close()
-    ordered = sorted(times)
-    store: Any = assistant.store
-    row = {
-        "load_s": round(load_s, 1),
-        "ask_p50_ms": round(statistics.median(ordered), 1),
-        "ask_p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
-        "ask_mean_ms": round(statistics.fmean(ordered), 1),
-        "refused": refused,
-        "rss_loaded_mb": round(rss_loaded, 1),
-        "rss_after_mb": round(rss_mb(), 1),
-        "n_chunks": len(store.chunks),
-        "n_sentences": int(store.index.sentence_vectors.ntotal),
-        "n_documents": len(store.sources),
-        "skipped": skipped,
-    }
-    return row, asked
 
 
 if __name__ == "__main__":
