@@ -55,7 +55,7 @@ class SpeakerDirectory:
     def __init__(self, turns: list[Turn], texts: dict[str, str], settings: QuerySettings) -> None:
         self.settings = settings
         people: dict[str, str | None] = {}
-        intro: dict[str, str] = {}
+        intro: dict[str, list[str]] = {}
         for t in turns:
             if t.speaker is None:
                 continue
@@ -64,7 +64,11 @@ class SpeakerDirectory:
             first = texts[t.source][
                 t.start_char : min(t.end_char, t.start_char + settings.intro_chars)
             ]
-            intro[t.speaker] = intro.get(t.speaker, "") + " " + heading + " " + first
+            intro.setdefault(t.speaker, []).append(" " + heading + " " + first)
+        # Each speaker's intro words once: the role test below looked them up again for every
+        # speaker and role, which took minutes to load an archive of 50,000 chunks.
+        intro_words = {n: set(words("".join(parts))) for n, parts in intro.items()}
+        role_owners = Counter(r for ws in intro_words.values() for r in ROLE_WORDS if r in ws)
         heads = {n: _heading_cues(a, settings.cue_min_chars) for n, a in people.items()}
         owners = Counter(w for cues in heads.values() for w in cues)
         said_words = [
@@ -97,10 +101,7 @@ class SpeakerDirectory:
                 w for w in heads[name] if owners[w] == 1 and (w in TITLE_WORDS or spoken[w] == 0)
             )
             for role in ROLE_WORDS:
-                if (
-                    role in words(intro[name])
-                    and sum(role in words(v) for v in intro.values()) == 1
-                ):
+                if role in intro_words[name] and role_owners[role] == 1:
                     cues.add(role)
             distinctive = tuple(c for c in sorted(cues) if said(c) <= settings.cue_max_spoken)
             profiles.append(SpeakerProfile(name, affiliation, tuple(sorted(cues)), distinctive))

@@ -1,0 +1,112 @@
+"""The measuring half of bench/archive.py, run in a fresh process (`python -m bench.archive
+--measure`), so that resident memory is the product's and not the builder's: the small index
+first (it loads the model), then the archive, the small assistant dropped before; the same
+QMSum val queries asked of both, one at a time after three warm-up questions."""
+
+from __future__ import annotations
+
+import gc
+import resource
+import statistics
+import tempfile
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from eval.paths import shown
+
+
+def portable(path: Path | str) -> str:
+    """`eval.paths.shown`, and a path under the temporary folder as `$TMPDIR/...`: the result
+    file names no absolute path."""
+    named = shown(path)
+    tmp = Path(tempfile.gettempdir())
+    if Path(named).is_absolute() and Path(named).resolve().is_relative_to(tmp):
+        return "$TMPDIR/" + Path(named).resolve().relative_to(tmp).as_posix()
+    return named
+
+
+def measure(index: Path, small: Path, data: Path, n_questions: int) -> dict[str, Any]:
+    """Load and ask, in this (fresh) process: the small index first (it loads the model), then
+    the archive, the small assistant dropped before."""
+    from eval.qmsum.data import load_dataset
+
+    meetings, _ = load_dataset(data)
+    queries = [q.text for m in meetings for q in m.queries]
+    small_row, questions = _asked(small, queries, n_questions)
+    gc.collect()
+    row, _ = _asked(index, questions, n_questions)
+    row["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    skipped = small_row.pop("skipped")
+    row["small_index"] = small_row | {"index": portable(small)}
+    row["ratio_ask_p50_archive_to_small"] = round(row["ask_p50_ms"] / small_row["ask_p50_ms"], 2)
+    row["questions_from"] = portable(data)
+    row["n_questions"] = len(questions)
+    row["skipped_questions"] = skipped  # turned down by the small index before searching
+    row["note"] = (
+        "load_s of the archive: its index alone (the model was loaded with the small index, "
+        "whose load_s includes it); rss_mb: peak resident memory of the measuring process "
+        "(ru_maxrss), rss_after_mb: VmRSS after the archive's questions."
+    )
+    return row
+
+
+def _asked(path: Path, queries: list[str], limit: int) -> tuple[dict[str, Any], list[str]]:
+    """Load the index at `path`, warm up on 3 questions and time `limit` of `queries` one by
+    one. A query the product turns down before searching (`QuestionError`: a whole-meeting
+    overview over more than 20 documents) is skipped and counted; the questions timed are
+    returned, so the archive is asked the same ones."""
+    from bench.scale import rss_mb
+    from retrieval import Assistant
+    from webinar_rag.core import QuestionError, Settings
+
+    settings = Settings.from_env(parts=("models", "query")).changed(backend="extractive")
+    began = time.perf_counter()
+    assistant = Assistant.load(settings.at_index(path))
+    load_s = time.perf_counter() - began
+    rss_loaded = rss_mb()
+    warm = 0
+    for q in queries:  # warm-up: the first three the product answers
+        with suppress(QuestionError):
+            assistant.ask(q)
+            warm += 1
+        if warm == 3:
+            break
+    times: list[float] = []
+    asked: list[str] = []
+    skipped: list[str] = []
+    refused = 0
+    bar = tqdm(total=limit, desc=f"ask {path.parent.name}", unit="question")
+    for q in queries:
+        if len(asked) == limit:
+            break
+        began = time.perf_counter()
+        try:
+            answer = assistant.ask(q)
+        except QuestionError as exc:
+            skipped.append(f"{q} ({type(exc).__name__}: {exc})")
+            continue
+        times.append((time.perf_counter() - began) * 1000)
+        refused += bool(answer.refused)
+        asked.append(q)
+        bar.update()
+    bar.close()
+    ordered = sorted(times)
+    store: Any = assistant.store
+    row = {
+        "load_s": round(load_s, 1),
+        "ask_p50_ms": round(statistics.median(ordered), 1),
+        "ask_p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
+        "ask_mean_ms": round(statistics.fmean(ordered), 1),
+        "refused": refused,
+        "rss_loaded_mb": round(rss_loaded, 1),
+        "rss_after_mb": round(rss_mb(), 1),
+        "n_chunks": len(store.chunks),
+        "n_sentences": int(store.index.sentence_vectors.ntotal),
+        "n_documents": len(store.sources),
+        "skipped": skipped,
+    }
+    return row, asked
