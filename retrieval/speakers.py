@@ -71,14 +71,18 @@ class SpeakerDirectory:
         role_owners = Counter(r for ws in intro_words.values() for r in ROLE_WORDS if r in ws)
         heads = {n: _heading_cues(a, settings.cue_min_chars) for n, a in people.items()}
         owners = Counter(w for cues in heads.values() for w in cues)
-        said_words = [
-            words(texts[t.source][p[0] : p[1]])
-            for t in turns
-            for p in t.paragraphs
-            if not _in_heading(p, t)
-        ]
-        spoken = Counter(w for ws in said_words for w in ws)
-        said_text = " " + " ".join(" ".join(ws) for ws in said_words) + " "
+        # Every word said, counted paragraph by paragraph (a list of every paragraph's words
+        # held gigabytes at a million chunks while the directory was built).
+        spoken: Counter[str] = Counter()
+        said_lines = []
+        for t in turns:
+            for p in t.paragraphs:
+                if not _in_heading(p, t):
+                    ws = words(texts[t.source][p[0] : p[1]])
+                    spoken.update(ws)
+                    said_lines.append(" ".join(ws))
+        said_text = " " + " ".join(said_lines) + " "
+        del said_lines
 
         def said(cue: str) -> int:
             return spoken[cue] if " " not in cue else said_text.count(f" {cue} ")

@@ -97,6 +97,15 @@ def scripts(text: str) -> Counter[str]:
     )
 
 
+def written_in(texts: Iterable[str]) -> set[str]:
+    """The writing systems of `scripts` that the texts use (each distinct letter named once:
+    an archive's hundreds of millions of characters hold a few thousand distinct ones)."""
+    letters: set[str] = set()
+    for text in texts:
+        letters.update(set(text))
+    return set(scripts("".join(sorted(letters))))
+
+
 def foreign_share(text: str, known: Iterable[str]) -> float:
     """The share of a text's letters written in scripts outside `known`: a question in
     Japanese over an English transcript is mostly foreign, one in English is not."""

@@ -35,7 +35,13 @@ from retrieval.answerer.quotes import (
 )
 from retrieval.answerer.responsible import is_task_question, people_of, responsible_for
 from retrieval.query import Query
-from retrieval.text import TermWeights, foreign_share, looks_like_instruction, scripts, terms
+from retrieval.text import (
+    TermWeights,
+    foreign_share,
+    looks_like_instruction,
+    terms,
+    written_in,
+)
 from webinar_rag.core import HEADING, Citation, QuerySettings, Responsible, normalise
 from webinar_rag.models import Embedder, load_judge
 from webinar_rag.store import Store
@@ -73,7 +79,7 @@ class ExtractiveAnswerer:
             for c in store.chunks
             for s in c.sentences
         )
-        self.scripts = set().union(*(scripts(s.text) for s in store.sources.values()))
+        self.scripts = written_in(s.text for s in store.sources.values())
         self.context = Context(store)
         self.judge = (
             WeightedJudge(settings)
