@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,7 @@ def build(sources: list[Path], n: int, work: Path) -> dict[str, Any]:
     """Resample, build and save the archive's index at `work/index`; what it took."""
     from bench.archive_build import catalogue, parts, plan
     from webinar_rag.core import Settings
-    from webinar_rag.store.folder.index import Index
+    from webinar_rag.store import Index
 
     stages: dict[str, float] = {}
     load_before = [round(x, 2) for x in os.getloadavg()]
@@ -119,11 +119,9 @@ def build(sources: list[Path], n: int, work: Path) -> dict[str, Any]:
     gc.collect()
     _check_memory("after resampling")
     began = time.perf_counter()
-    with _timed_calls(stages) as bar:
+    with _ticking("build the index (HNSW, sentence vectors, BM25)"):
         index = Index.build(manifest, archive.parts, Settings().index.ann_threshold)
-        bar.close()
-    stages["build_total"] = time.perf_counter() - began
-    stages["vectors"] = stages.pop("chunk vectors") + stages.pop("sentence vectors")
+    stages["index"] = time.perf_counter() - began
     distinct = {
         "n_documents_built": len(archive.parts),
         "distinct_chunk_texts": archive.distinct_chunk_texts,
@@ -149,39 +147,6 @@ def build(sources: list[Path], n: int, work: Path) -> dict[str, Any]:
         "disk_mb": round(disk / 2**20, 1),
         "load_average_before": load_before,
     }
-
-
-@contextmanager
-def _timed_calls(stages: dict[str, float]) -> Iterator[tqdm]:
-    """Times the three heavy calls inside `Index.build` (the product's code, unchanged):
-    the chunk vectors' index, the sentence vectors' and BM25, one bar step each."""
-    from webinar_rag.store.folder import index as index_module
-    from webinar_rag.store.folder import vectors
-    from webinar_rag.store.folder.lexical import LexicalIndex
-
-    bar = tqdm(total=3, desc="build index", unit="stage")
-    saved = (vectors.build, index_module._flat_ip, LexicalIndex.__dict__["build"])
-
-    def wrap(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
-        def run(*a: Any, **k: Any) -> Any:
-            bar.set_description(f"build index: {name}")
-            began = time.perf_counter()
-            with _ticking(None, bar):
-                found = call(*a, **k)
-            stages[name] = time.perf_counter() - began
-            bar.update()
-            return found
-
-        return run
-
-    vectors.build = wrap("chunk vectors", saved[0])
-    index_module._flat_ip = wrap("sentence vectors", saved[1])
-    LexicalIndex.build = staticmethod(wrap("bm25", LexicalIndex.build))  # type: ignore[method-assign]
-    try:
-        yield bar
-    finally:
-        vectors.build, index_module._flat_ip = saved[0], saved[1]
-        LexicalIndex.build = saved[2]  # type: ignore[method-assign]
 
 
 @contextmanager

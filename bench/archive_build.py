@@ -16,14 +16,13 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from webinar_rag.core import Chunk, Manifest, Sentence, Source, Turn, chunk_id
-from webinar_rag.store.base import DocumentVectors, SentenceKey
-from webinar_rag.store.folder.store import FaissStore
-from webinar_rag.store.folder.vectors import stored_vectors
+from webinar_rag.store import DocumentVectors, FaissStore, SentenceKey
 
 SEPARATOR = "\n\n"
 
@@ -67,8 +66,8 @@ def catalogue(paths: Sequence[Path]) -> Catalogue:
             manifest.dimension,
         ):
             raise SystemExit(f"{path} was built with another model ({index.manifest.model}).")
-        chunk_blocks.append(np.array(stored_vectors(index.chunk_vectors), np.float32))
-        sentence_blocks.append(np.array(stored_vectors(index.sentence_vectors), np.float32))
+        chunk_blocks.append(_all_vectors(index.chunk_vectors))
+        sentence_blocks.append(_all_vectors(index.sentence_vectors))
         by_turn: dict[tuple[str, int], list[int]] = {}
         for row, c in enumerate(index.chunks):
             by_turn.setdefault((c.source, c.turn_index), []).append(row)
@@ -260,3 +259,8 @@ def _array(scratch: Path | None, name: str, rows: int, dim: int) -> np.ndarray:
         return np.empty((rows, dim), np.float32)
     scratch.mkdir(parents=True, exist_ok=True)
     return np.lib.format.open_memmap(scratch / name, mode="w+", dtype=np.float32, shape=(rows, dim))
+
+
+def _all_vectors(index: Any) -> np.ndarray:
+    """Every stored vector as float32 (flat, HNSW or float16 alike)."""
+    return np.asarray(index.reconstruct_n(0, index.ntotal), np.float32).reshape(-1, index.d)

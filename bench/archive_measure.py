@@ -95,6 +95,7 @@ def _asked(path: Path, queries: list[str], limit: int) -> tuple[dict[str, Any], 
         bar.update()
     bar.close()
     ordered = sorted(times)
+    profile = _profiled(assistant, asked[:30])
     store: Any = assistant.store
     row = {
         "load_s": round(load_s, 1),
@@ -108,5 +109,36 @@ def _asked(path: Path, queries: list[str], limit: int) -> tuple[dict[str, Any], 
         "n_sentences": int(store.index.sentence_vectors.ntotal),
         "n_documents": len(store.sources),
         "skipped": skipped,
+        "profile_ms_per_question": profile,
     }
     return row, asked
+
+
+# Where a question's time goes: these functions' cumulative time (cProfile, a second pass
+# after the timed one, so the profiler's overhead is not in the figures above).
+PARTS = {
+    "embed the question (both models side by side)": "embed_query",
+    "dense search": "dense",
+    "BM25": "lexical",
+    "exact scores of candidates": "similarity",
+    "fusion and passages (search)": "search",
+    "the extractive answer": "answer",
+}
+
+
+def _profiled(assistant: Any, questions: list[str]) -> dict[str, float]:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for q in questions:
+        assistant.ask(q)
+    profiler.disable()
+    read: Any = pstats.Stats(profiler)
+    stats = read.stats  # {(file, line, name): (calls, calls, own time, cumulative, callers)}
+    found: dict[str, float] = {}
+    for label, name in PARTS.items():
+        total = sum(v[3] for k, v in stats.items() if k[2] == name and "site-packages" not in k[0])
+        found[label] = round(1000 * total / max(1, len(questions)), 1)
+    return found
