@@ -38,9 +38,7 @@ def _sentences(store: FaissStore) -> tuple[list[str], np.ndarray]:
 
 
 @pytest.mark.slow
-def test_float16_sentence_vectors_rank_as_float32(
-    assistant: Assistant, embedder: Embedder
-) -> None:
+def test_float16_sentence_vectors_rank_as_float32(assistant: Assistant, embedder: Embedder) -> None:
     store = assistant.store
     assert isinstance(store, FaissStore)
     assert isinstance(store.index.sentence_vectors, faiss.IndexScalarQuantizer)
