@@ -23,7 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only the ingest times, one after the other with nothing else running (the "
         "quality of the last full run is kept)",
     )
+    parser.add_argument("--langchain", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.langchain:  # the plain pipeline over a JSON file of texts, in this process alone
+        print(json.dumps(_langchain(json.loads(args.langchain.read_text("utf-8")))))
+        return 0
     if args.timing:
         return timing(args)
     began = time.perf_counter()
@@ -125,7 +131,7 @@ def timing(args: argparse.Namespace) -> int:
         )
         rows[option]["load_average"] = [round(before, 2), round(os.getloadavg()[0], 2)]
     before = os.getloadavg()[0]
-    langchain = _langchain(_texts(args.work / OPTIONS[0] / "timing" / "index", base))
+    langchain = _langchain_alone(_texts(args.work / OPTIONS[0] / "timing" / "index", base))
     langchain["load_average"] = [round(before, 2), round(os.getloadavg()[0], 2)]
     for row in rows.values():
         row["over_langchain"] = round(row["index_s"] / langchain["index_s"], 2)
@@ -165,6 +171,22 @@ def _texts(index: Path, base: Settings) -> dict[str, str]:
     from retrieval import Assistant
 
     return {n: s.text for n, s in Assistant.load(base.at_index(index)).store.sources.items()}
+
+
+def _langchain_alone(texts: dict[str, str]) -> dict[str, Any]:
+    """`_langchain` in a process of its own: torch there has its default threads, as a user's
+    LangChain script would (this process keeps torch on one, `ModelSettings.torch_threads`)."""
+    with tempfile.TemporaryDirectory(prefix="ingest-options-") as tmp:
+        path = Path(tmp) / "texts.json"
+        path.write_text(json.dumps(texts), encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.ingest_options", "--langchain", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def _langchain(texts: dict[str, str]) -> dict[str, Any]:
