@@ -2,6 +2,7 @@
 
     python -m bench.archive [--n 1000000] [--questions 100] [--out bench/results]
                             [--from DIR ...] [--work DIR] [--store folder|postgres]
+                            [--from-folder]
 
 The archive is real material resampled: whole speaker turns of the meetings in existing folder
 indexes (default build/qmsum-val/index, build/fusion-train/index; `--from` to name others),
@@ -18,6 +19,11 @@ Then a fresh process (this script, `--measure`) loads it as the product does
 load time, ask p50/p95/mean, peak and current resident memory. The same questions asked of the
 first source index alone (the model loaded there first) give the in-run baseline and the ratio
 of p50s. Writes bench/results/archive.json.
+
+`--store postgres` (bench/archive_pg.py): the same archive (built as above, or with
+`--from-folder` the one already at `--work`/index) copied into a private PostgreSQL + pgvector
+by the product's `copy_index`, and the same questions asked of that database; written under
+the key "postgres" of archive.json, beside the folder's figures.
 """
 
 from __future__ import annotations
@@ -73,6 +79,13 @@ def main() -> None:
     p.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--small", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--report", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--store-url", help=argparse.SUPPRESS)  # --measure: ask this database
+    p.add_argument(
+        "--from-folder",
+        action="store_true",
+        help="--store postgres: copy the archive folder index at --work/index into the "
+        "database instead of resampling one",
+    )
     p.add_argument(
         "--measure-only",
         action="store_true",
@@ -82,13 +95,9 @@ def main() -> None:
     if args.measure:
         from bench.archive_measure import measure
 
-        save_json(args.report, measure(args.work, args.small, args.data, args.questions))
+        found = measure(args.work, args.small, args.data, args.questions, args.store_url)
+        save_json(args.report, found)
         return
-    if args.store == "postgres":
-        raise SystemExit(
-            "--store postgres is not implemented yet: bench/pg_scale.py loads a folder index "
-            "into PostgreSQL; run this script with --store folder."
-        )
     sources = [s for s in (args.sources or SOURCES) if (s / "manifest.json").is_file()]
     if not sources:
         named = ", ".join(shown(s) for s in (args.sources or SOURCES))
@@ -96,6 +105,11 @@ def main() -> None:
     work = args.work or ROOT / "build" / f"archive-{_short(args.n)}"
     said = [portable(a) if a.startswith("/") else a for a in sys.argv[1:]]
     result: dict[str, Any] = {"command": " ".join(["python -m bench.archive", *said])}
+    if args.store == "postgres":
+        from bench.archive_pg import postgres
+
+        postgres(result, sources, work, args)
+        return
     if args.measure_only:
         if not (work / "index" / "manifest.json").is_file():
             raise SystemExit(f"No archive at {shown(work)}: run without --measure-only first.")
@@ -103,18 +117,7 @@ def main() -> None:
         result |= {k: kept[k] for k in BUILT if k in kept} | {"measure_only": True}
     else:
         result |= build(sources, args.n, work)
-    report = work.parent / f".{work.name}-measure.json"
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.archive", "--measure", "--work", str(work / "index")),
-            *("--small", str(sources[0]), "--data", str(args.data)),
-            *("--questions", str(args.questions), "--report", str(report)),
-        ],
-        check=True,
-        cwd=ROOT,
-    )
-    result |= json.loads(report.read_text("utf-8"))
-    report.unlink()
+    result |= fresh_measure(work, sources[0], args.data, args.questions)
     result |= {"cpus": os.cpu_count(), "load_average_after": [round(x, 2) for x in os.getloadavg()]}
     result["targets"] = TARGETS
     result["meets_targets"] = {
@@ -123,6 +126,27 @@ def main() -> None:
     }
     save_json(args.out / "archive.json", result)
     print(json.dumps(result, indent=2))
+
+
+def fresh_measure(
+    work: Path, small: Path, data: Path, questions: int, store_url: str | None = None
+) -> dict[str, Any]:
+    """`measure` in a fresh process (this script, `--measure`): the archive at `work/index`,
+    or in the database at `store_url`; its figures."""
+    report = work.parent / f".{work.name}-measure.json"
+    asked = ("--store-url", store_url) if store_url else ()
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.archive", "--measure", "--work", str(work / "index")),
+            *("--small", str(small), "--data", str(data), *asked),
+            *("--questions", str(questions), "--report", str(report)),
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    found: dict[str, Any] = json.loads(report.read_text("utf-8"))
+    report.unlink()
+    return found
 
 
 def build(sources: list[Path], n: int, work: Path) -> dict[str, Any]:

@@ -29,16 +29,19 @@ def portable(path: Path | str) -> str:
     return named
 
 
-def measure(index: Path, small: Path, data: Path, n_questions: int) -> dict[str, Any]:
+def measure(
+    index: Path, small: Path, data: Path, n_questions: int, store_url: str | None = None
+) -> dict[str, Any]:
     """Load and ask, in this (fresh) process: the small index first (it loads the model), then
-    the archive, the small assistant dropped before."""
+    the archive (the folder at `index`, or the database at `store_url`), the small assistant
+    dropped before."""
     from eval.qmsum.data import load_dataset
 
     meetings, _ = load_dataset(data)
     queries = [q.text for m in meetings for q in m.queries]
     small_row, questions = _asked(small, queries, n_questions)
     gc.collect()
-    row, _ = _asked(index, questions, n_questions)
+    row, _ = _asked(index, questions, n_questions, store_url)
     row["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     skipped = small_row.pop("skipped")
     row["small_index"] = small_row | {"index": portable(small)}
@@ -54,18 +57,24 @@ def measure(index: Path, small: Path, data: Path, n_questions: int) -> dict[str,
     return row
 
 
-def _asked(path: Path, queries: list[str], limit: int) -> tuple[dict[str, Any], list[str]]:
-    """Load the index at `path`, warm up on 3 questions and time `limit` of `queries` one by
-    one. A query the product turns down before searching (`QuestionError`: a whole-meeting
-    overview over more than 20 documents) is skipped and counted; the questions timed are
-    returned, so the archive is asked the same ones."""
+def _asked(
+    path: Path, queries: list[str], limit: int, store_url: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Load the index at `path` (or in the database at `store_url`), warm up on 3 questions and
+    time `limit` of `queries` one by one. A query the product turns down before searching
+    (`QuestionError`: a whole-meeting overview over more than 20 documents) is skipped and
+    counted; the questions timed are returned, so the archive is asked the same ones."""
     from bench.scale import rss_mb
     from retrieval import Assistant
     from webinar_rag.core import QuestionError, Settings
 
     settings = Settings.from_env(parts=("models", "query")).changed(backend="extractive")
+    if store_url is None:
+        settings = settings.at_index(path)
+    else:
+        settings = settings.changed(store_url=store_url)
     began = time.perf_counter()
-    assistant = Assistant.load(settings.at_index(path))
+    assistant = Assistant.load(settings)
     load_s = time.perf_counter() - began
     rss_loaded = rss_mb()
     warm = 0
@@ -79,7 +88,9 @@ def _asked(path: Path, queries: list[str], limit: int) -> tuple[dict[str, Any], 
     asked: list[str] = []
     skipped: list[str] = []
     refused = 0
-    bar = tqdm(total=limit, desc=f"ask {path.parent.name}", unit="question")
+    bar = tqdm(
+        total=limit, desc=f"ask {'postgres' if store_url else path.parent.name}", unit="question"
+    )
     for q in queries:
         if len(asked) == limit:
             break
@@ -106,7 +117,8 @@ def _asked(path: Path, queries: list[str], limit: int) -> tuple[dict[str, Any], 
         "rss_loaded_mb": round(rss_loaded, 1),
         "rss_after_mb": round(rss_mb(), 1),
         "n_chunks": len(store.chunks),
-        "n_sentences": int(store.index.sentence_vectors.ntotal),
+        # the database's count is the loader's (PgStore reads sentence vectors as asked)
+        "n_sentences": int(store.index.sentence_vectors.ntotal) if store_url is None else None,
         "n_documents": len(store.sources),
         "skipped": skipped,
         "profile_ms_per_question": profile,
