@@ -124,7 +124,10 @@ def main() -> None:
         "ask_p50_ms": result["ask_p50_ms"] <= 50,
         "rss_mb": result["rss_mb"] <= 12000,
     }
-    save_json(args.out / "archive.json", result)
+    before = args.out / "archive.json"  # the database's figures (--store postgres) stay
+    if before.is_file() and "postgres" in (kept := json.loads(before.read_text("utf-8"))):
+        result["postgres"] = kept["postgres"]
+    save_json(before, result)
     print(json.dumps(result, indent=2))
 
 
