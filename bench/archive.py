@@ -37,7 +37,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -171,7 +171,7 @@ def build(sources: list[Path], n: int, work: Path) -> dict[str, Any]:
     gc.collect()
     _check_memory("after resampling")
     began = time.perf_counter()
-    with _ticking("build the index (HNSW, sentence vectors, BM25)"):
+    with ticking("build the index (HNSW, sentence vectors, BM25)"):
         index = Index.build(manifest, archive.parts, Settings().index.ann_threshold)
     stages["index"] = time.perf_counter() - began
     distinct = {
@@ -185,7 +185,7 @@ def build(sources: list[Path], n: int, work: Path) -> dict[str, Any]:
     shutil.rmtree(scratch, ignore_errors=True)
     _check_memory("after building the index")
     began = time.perf_counter()
-    with _ticking("write the index folder"):
+    with ticking("write the index folder"):
         index.save(work / "index")
     stages["write"] = time.perf_counter() - began
     disk = sum(f.stat().st_size for f in (work / "index").rglob("*") if f.is_file())
@@ -202,14 +202,19 @@ def build(sources: list[Path], n: int, work: Path) -> dict[str, Any]:
 
 
 @contextmanager
-def _ticking(desc: str | None, bar: tqdm | None = None) -> Iterator[None]:
-    """A bar whose elapsed time moves while one long call (no progress of its own) runs."""
+def ticking(
+    desc: str | None, bar: tqdm | None = None, note: Callable[[], str] | None = None
+) -> Iterator[None]:
+    """A bar whose elapsed time moves while one long call (no progress of its own) runs;
+    `note()`, if given, is shown beside it every 5 s (called on the bar's own thread)."""
     own = bar is None
     shown_bar = tqdm(total=1, desc=desc, unit="step") if bar is None else bar
     done = threading.Event()
 
     def tick() -> None:
         while not done.wait(5):
+            if note is not None:
+                shown_bar.set_postfix_str(note())
             shown_bar.refresh()
 
     thread = threading.Thread(target=tick, daemon=True)

