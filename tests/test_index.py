@@ -234,8 +234,10 @@ def test_the_index_folder_holds_json_and_faiss_never_pickle(
         data = path.read_bytes()
         assert not data.startswith(b"\x80"), f"{path.name} looks like a pickle"
         assert path.suffix in {".faiss", ".json", ".jsonl", ".npy"}
-        if path.suffix == ".faiss":
-            assert data[:3] == b"IxF"  # FAISS's own flat index format
+        if path.name == "index.faiss":
+            assert data[:3] == b"IxF"  # FAISS's own flat index format (chunk vectors)
+        if path.name == "sentences.faiss":
+            assert data[:4] == b"IxSQ"  # FAISS's scalar quantiser: float16 sentence vectors
         if path.suffix == ".npy":
             assert data[:6] == b"\x93NUMPY"
             np.load(path, allow_pickle=False)  # plain arrays, no object pickles inside
