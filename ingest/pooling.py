@@ -53,12 +53,7 @@ def pooled_vectors(
 
 
 def _blocks(embedder: Embedder) -> list[tuple[slice, float]]:
-    """Each model's columns and the length its unit vector is scaled to in the ensemble."""
-    parts = getattr(embedder, "scaled", None)
-    if not parts:
-        return [(slice(0, embedder.dimension), 1.0)]
-    found, start = [], 0
-    for model, scale in parts:
-        found.append((slice(start, start + model.dimension), float(scale)))
-        start += model.dimension
-    return found
+    """Each model's columns (`Embedder.blocks`) and the length its unit vector is scaled to
+    in the ensemble (1 for a single model)."""
+    scales = [float(scale) for _, scale in getattr(embedder, "scaled", [(embedder, 1.0)])]
+    return list(zip(embedder.blocks, scales, strict=True))
