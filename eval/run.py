@@ -30,12 +30,20 @@ from eval.plots import latency_boxes, metric_bars
 from eval.runner import Outcome, answer_all, load_questions, prepare, sweep
 from eval.writeup import write_up
 from retrieval import Assistant, Request
-from webinar_rag.core import Backend, Manifest, Settings
+from webinar_rag.core import Backend, Manifest, Settings, WebinarRagError
 from webinar_rag.store import Store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args, list(sys.argv[1:] if argv is None else argv))
+    except WebinarRagError as exc:  # no index yet, a bad model spec, an endpoint that fails
+        print(f"python -m eval: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     began = time.perf_counter()
     settings = Settings.from_env().at_index(args.index)
     if args.rerank_model:
@@ -74,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for o in outcomes
     }
     manifest = assistant.store.manifest
-    command = " ".join(sys.argv[1:] if argv is None else argv)
+    command = " ".join(argv)
     header = _header(args.questions, questions, manifest, settings, began, command)
     if "llm" not in backends:
         header += (

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from eval import run
 from eval.configurations import NO_RERANKER, configurations
 from eval.metrics import SHARES
 from eval.paths import ROOT, shown
@@ -85,6 +86,16 @@ def test_cli_forwards_eval_options(capsys: pytest.CaptureFixture[str], tmp_path:
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("webinar-rag: error:")
     assert str(missing) in err  # eval read the option: the file is named in the error
+
+
+def test_eval_without_an_index_says_how_to_build_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = run.main(["--index", str(tmp_path / "none"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("python -m eval: error: No index at") and "webinar-rag ingest" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow
