@@ -210,7 +210,7 @@ def _paired(rows: dict[str, list[float]], fitted: float) -> dict[str, Any]:
     }
 
 
-def _interval(d: dict[str, float]) -> str:
+def interval(d: dict[str, float]) -> str:
     verdict = "better" if d["low"] > 0 else "worse" if d["high"] < 0 else "level"
     return f"{d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}] ({verdict})"
 
@@ -254,7 +254,7 @@ def write_up(summary: dict[str, Any]) -> str:
         lines.append(
             f"| {corpus} | "
             + " | ".join(
-                _interval(pairs[k])
+                interval(pairs[k])
                 for k in ("fitted vs dense", "fitted vs before", "before vs dense")
             )
             + " |"

@@ -23,6 +23,7 @@ from ingest.flow import (
 )
 from ingest.identities import identities, unify_speakers
 from ingest.parts import cut_documents, embed_documents
+from ingest.pooling import SPEAKER_WEIGHT, pooled_vectors, speaker_line
 from ingest.readers import NO_SPEAKERS, READERS, SUFFIXES, Document, read_document, reader_for
 from ingest.readers.markdown import parse_transcript
 from ingest.rename import rename_speaker
@@ -33,6 +34,7 @@ TRANSCRIPT_SUFFIXES = SUFFIXES
 __all__ = [
     "NO_SPEAKERS",
     "READERS",
+    "SPEAKER_WEIGHT",
     "TRANSCRIPT_FORMATS",
     "TRANSCRIPT_SUFFIXES",
     "Document",
@@ -52,12 +54,14 @@ __all__ = [
     "load_transcript",
     "manifest_for",
     "parse_transcript",
+    "pooled_vectors",
     "ray_job",
     "read_document",
     "reader_for",
     "recording_reader",
     "remove_documents",
     "rename_speaker",
+    "speaker_line",
     "transcript_text",
     "transcripts_beside",
     "turn_sentences",

@@ -7,8 +7,10 @@ vector is the mean of its sentences' vectors plus `SPEAKER_WEIGHT` times its spe
 model (each block of an ensemble keeps its weight, as `CompositeEmbedder` makes them). Only
 the few distinct speaker lines cost an extra pass.
 
-SPEAKER_WEIGHT was chosen between 0, 0.15 and 0.3 on the seed development set and QMSum val
-(hybrid MRR: 0.3 best on both; bench/results/ingest_options.json has the full table).
+SPEAKER_WEIGHT is the weight `python -m eval.pooling` fitted on QMSum train (dense and hybrid
+MRR@10 over a grid, the chunk vectors re-pooled from a training index's stored sentence
+vectors) and checked on the development corpora: webinar_rag/models/pooling.json holds the fit
+and its data, and tests/test_vector_precision.py checks that the two agree.
 """
 
 from __future__ import annotations
@@ -35,16 +37,18 @@ def pooled_vectors(
     sentence_rows: Mapping[SentenceKey, int],
     sentence_vectors: np.ndarray,
     speaker_vectors: Mapping[str, np.ndarray] | None,
+    speaker_weight: float = SPEAKER_WEIGHT,
 ) -> np.ndarray:
     """Each chunk's vector from its sentences' rows of `sentence_vectors` (and its speaker
-    line's vector, when the index prefixes speakers: `speaker_vectors` not None)."""
+    line's vector times `speaker_weight`, when the index prefixes speakers: `speaker_vectors`
+    not None)."""
     dim = embedder.dimension
     out = np.zeros((len(chunks), dim), np.float32)
     for r, chunk in enumerate(chunks):
         rows = [sentence_rows[(chunk.source, s.start_char, s.end_char)] for s in chunk.sentences]
         out[r] = sentence_vectors[rows].mean(axis=0)
         if speaker_vectors is not None:
-            out[r] += SPEAKER_WEIGHT * speaker_vectors[speaker_line(chunk)]
+            out[r] += speaker_weight * speaker_vectors[speaker_line(chunk)]
     for block, scale in _blocks(embedder):
         part = out[:, block]
         norms = np.linalg.norm(part, axis=1, keepdims=True)
