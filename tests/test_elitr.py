@@ -218,6 +218,7 @@ def test_the_command_on_two_tiny_meetings(tmp_path: Path, embedder: Embedder) ->
     assert set(configs) == {
         "product (extractive)",
         "product (extractive, dense only)",
+        "product (extractive, learned judge)",  # the other judge, beside the weighted default
         "langchain baseline",
     }
     product, baseline = configs["product (extractive)"], configs["langchain baseline"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from eval import elitr
 from eval.elitr.data import TYPES, Question, extract_transcripts, load_questions
-from eval.elitr.runner import Row, answer_all, baseline_row, dense_row, product_row
+from eval.elitr.runner import Row, answer_all, baseline_row, dense_row, judge_row, product_row
 from eval.elitr.scoring import TARGETS, Scored, aggregate, met, score
 from eval.elitr.writeup import write_up
 from eval.errors import DatasetError
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             assistant = Assistant.load(settings)
             rows: list[Row] = [product_row(assistant, b) for b in backends]
             if "extractive" in backends:
-                rows.append(dense_row(assistant))
+                rows += [dense_row(assistant), judge_row(assistant)]
             baseline, baseline_s = baseline_row(assistant, [f.name for f in files])
             answers = answer_all([*rows, baseline], questions)
     except WebinarRagError as exc:

@@ -63,6 +63,20 @@ def dense_row(assistant: Assistant) -> Row:
     )
 
 
+def judge_row(assistant: Assistant) -> Row:
+    """The extractive product with the other answer judge (`QuerySettings.judge`): the learned
+    one beside the weighted default, or the weighted one beside a learned default."""
+    other = "weighted" if assistant.settings.query.judge == "learned" else "learned"
+    row = product_row(assistant.with_settings(judge=other), "extractive")
+    return Row(
+        f"product (extractive, {other} judge)",
+        f"the same, with `judge={other!r}`: which sentence answers and whether any does, "
+        "decided by the other judge",
+        row.ask,
+        product=False,
+    )
+
+
 def baseline_row(assistant: Assistant, meetings: Sequence[str]) -> tuple[Row, float]:
     """The baseline, one store per meeting, and the seconds its stores took to build."""
     began = time.perf_counter()
