@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval import QUESTION_FEATURES, SENTENCE_FEATURES
+from retrieval import QUESTION_FEATURES, SENTENCE_FEATURES, Assistant
 from retrieval.answerer.judge import LearnedJudge
 from webinar_rag.core import ConfigError, ModelNotFound, QuerySettings
 from webinar_rag.models import JudgeModel, load_judge
@@ -73,3 +73,18 @@ def test_the_fusion_default_is_the_weight_the_fit_chose() -> None:
     assert "qmsum/train" in fusion["fitted_on"] and fusion["command"] == "python -m eval.fusion"
     assert fusion["bm25_weight"] in (fusion["fitted"], 1.0)
     assert QuerySettings().bm25_weight == fusion["bm25_weight"]
+
+
+@pytest.mark.slow
+def test_the_learned_judge_answers_with_a_probability_and_refuses_an_absent_subject(
+    assistant: Assistant,
+) -> None:
+    learned = assistant.with_settings(judge="learned")
+    answer = learned.ask("What does Japan's AI bill enforce?")
+    assert not answer.refused and answer.citations
+    assert 0.0 <= answer.confidence <= 1.0
+    assert answer.confidence >= load_judge().threshold
+    # Its subject appears nowhere in the transcripts: refused, whatever some sentence says.
+    absent = learned.ask("How many parking spaces does the new stadium in Lima have?")
+    assert absent.refused and not absent.citations
+    assert absent.confidence < answer.confidence

@@ -1,6 +1,10 @@
 """The judge's training rows: each case asked as the product asks it (its document as the
-filter), the candidates' features as the answerer computes them, and their labels (inside the
-query's evidence turns or not).
+filter), the candidates' features as the answerer computes them, and their labels.
+
+A candidate is a positive when it lies inside the query's evidence turns *and* shares at
+least `SHARED` content words with the annotators' written answer: QMSum's evidence is a long
+stretch of turns (a median of about 25), most of whose sentences are about the topic without
+saying what the answer says; a sentence that shares the answer's words does say it.
 
 Each case also gives a copy as if it had been asked in another script than the transcripts
 (Japanese over English): the similarities the cross-lingual models alone would give, no word
@@ -18,12 +22,13 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from eval.judge.data import Case
+from eval.judge.data import Case, words_of
 from eval.qmsum.data import Meeting
 from eval.qmsum.turnmap import TurnMap
 from retrieval import SENTENCE_FEATURES, Assistant, Request, block_cosines, expect
 
 COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+SHARED = 2  # content words a positive shares with the written answer
 
 
 @dataclass
@@ -38,6 +43,8 @@ class Row:
     key_missing: float
     expects_kind: bool
     n_terms: int
+    weighted: float  # the weighted judge's confidence over the same candidates
+    in_gold: np.ndarray  # per candidate: inside the evidence turns (the labels' first half)
 
 
 @dataclass
@@ -63,18 +70,27 @@ def collect(assistant: Assistant, meetings: Sequence[Meeting], cases: Sequence[C
         candidates, terms = answerer.candidates(query, cues, expected)
         present, missing = answerer.key_terms(terms, query.documents)
         touched = maps[case.document].touched
+        in_gold = np.asarray(
+            [
+                case.answerable
+                and bool(touched(c.sentence.start_char, c.sentence.end_char) & case.gold)
+                for c in candidates
+            ],
+            dtype=bool,
+        )
+        said = words_of(case.answer)
         labels = np.asarray(
             [
-                float(
-                    case.answerable
-                    and bool(touched(c.sentence.start_char, c.sentence.end_char) & case.gold)
-                )
-                for c in candidates
-            ]
+                g and len(words_of(c.text) & said) >= SHARED
+                for g, c in zip(in_gold, candidates, strict=True)
+            ],
+            dtype=np.float64,
         )
         features = np.asarray([c.features for c in candidates]).reshape(
             len(candidates), len(SENTENCE_FEATURES)
         )
+        weighted = answerer.weighted.confidence(features, False)
+        kinds = bool(expected.kinds)
         out.rows.append(
             Row(
                 case,
@@ -83,8 +99,10 @@ def collect(assistant: Assistant, meetings: Sequence[Meeting], cases: Sequence[C
                 labels,
                 present,
                 missing,
-                bool(expected.kinds),
+                kinds,
                 len(set(terms)),
+                weighted,
+                in_gold,
             )
         )
         if vectors is not None and any(lingual):
@@ -93,7 +111,8 @@ def collect(assistant: Assistant, meetings: Sequence[Meeting], cases: Sequence[C
                 for c in candidates
             ]
             foreign = _as_foreign(candidates, passages, weights, lingual)
-            out.rows.append(Row(case, True, foreign, labels, 1.0, 0.0, bool(expected.kinds), 0))
+            alike = answerer.weighted.confidence(foreign, True)
+            out.rows.append(Row(case, True, foreign, labels, 1.0, 0.0, kinds, 0, alike, in_gold))
     return out
 
 

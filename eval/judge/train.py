@@ -100,7 +100,14 @@ def fit(data: Collected, embedder: str) -> tuple[JudgeModel, dict[str, Any]]:
     x_q = np.asarray(
         [
             question_row(
-                p, r.features, r.key_present, r.key_missing, r.expects_kind, r.foreign, r.n_terms
+                p,
+                r.features,
+                r.key_present,
+                r.key_missing,
+                r.expects_kind,
+                r.foreign,
+                r.n_terms,
+                r.weighted,
             )
             for r, p in zip(rows, probabilities, strict=True)
         ]

@@ -81,10 +81,9 @@ class ExtractiveAnswerer:
         )
         self.scripts = written_in(s.text for s in store.sources.values())
         self.context = Context(store)
+        self.weighted = WeightedJudge(settings)
         self.judge = (
-            WeightedJudge(settings)
-            if settings.judge == "weighted"
-            else LearnedJudge(load_judge(), settings)
+            self.weighted if settings.judge == "weighted" else LearnedJudge(load_judge(), settings)
         )
         self._vocabulary: dict[str, frozenset[str]] = {}
         self.people = people_of(store)
@@ -166,6 +165,7 @@ class ExtractiveAnswerer:
                 bool(expected.kinds),
                 query.foreign,
                 len(set(question_terms)),
+                self.weighted.confidence(features, query.foreign),
             )
         verdict = self.judge.judge(found, question, query.foreign)
         order = np.argsort(-verdict.scores, kind="stable")

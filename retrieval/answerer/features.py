@@ -60,6 +60,7 @@ QUESTION_FEATURES = (
     "kind_best",  # the best sentence holds the kind asked for
     "foreign",
     "terms",  # log(1 + the question's content terms)
+    "weighted_best",  # the hand-weighted judge's best score (its confidence), for comparison
 )
 _FIRST_PERSON = re.compile(r"\b(I|we|my|our|me|us)\b")
 
@@ -108,8 +109,13 @@ def sentence_row(
 ) -> np.ndarray:
     """The features of one sentence (SENTENCE_FEATURES order)."""
     defined = [b for b in blocks if not math.isnan(b)] or [cos]
-    coverage = weights.coverage(list(question_terms), text)
-    novelty = novelty_of(question_terms, text, weights)
+    if foreign:  # as the learned judge's training copies have it (eval.judge.collect): a
+        # question in another script shares no words with the transcripts; a Latin acronym it
+        # carries ("AI") is no evidence of an answer
+        coverage, novelty = 0.0, 1.0
+    else:
+        coverage = weights.coverage(list(question_terms), text)
+        novelty = novelty_of(question_terms, text, weights)
     first_person = bool(chunk.speaker) and bool(_FIRST_PERSON.search(text))
     kind = bool(expected.kinds) and expected.met_by(sentence.kinds, first_person)
     turn = source.turns[chunk.turn_index] if chunk.turn_index < len(source.turns) else None
@@ -171,9 +177,11 @@ def question_row(
     expects_kind: bool,
     foreign: bool,
     n_terms: int,
+    weighted_best: float,
 ) -> np.ndarray:
     """The features of a question (QUESTION_FEATURES), given its candidates' features
-    (candidates x SENTENCE_FEATURES) and their probabilities of answering."""
+    (candidates x SENTENCE_FEATURES), their probabilities of answering, and the weighted
+    judge's confidence over the same candidates."""
     order = np.argsort(-probabilities, kind="stable")
     column = SENTENCE_FEATURES.index
     best = candidates[int(order[0])] if len(order) else None
@@ -191,6 +199,7 @@ def question_row(
             float(best[column("kind")]) if best is not None else 0.0,
             float(foreign),
             math.log1p(n_terms),
+            weighted_best,
         ],
         dtype=np.float64,
     )

@@ -40,23 +40,32 @@ class WeightedJudge:
     def __init__(self, settings: QuerySettings) -> None:
         self.settings = settings
 
-    def judge(
-        self, candidates: Sequence[Candidate], question: np.ndarray | None, foreign: bool
-    ) -> Verdict:
+    def scores(self, x: np.ndarray, foreign: bool) -> np.ndarray:
+        """The weighted sum of each row of candidate features (candidates x SENTENCE_FEATURES)."""
         s = self.settings
         semantic, passage, lexical = s.semantic_weight, s.passage_weight, s.lexical_weight
         if foreign:
             kept = semantic + passage
             semantic, passage, lexical = semantic / kept, passage / kept, 0.0
-        x = np.asarray([c.features for c in candidates]).reshape(
-            len(candidates), len(SENTENCE_FEATURES)
-        )
-        scores = (
+        return (
             semantic * x[:, COLUMN["cos"]]
             + passage * x[:, COLUMN["passage"]]
             + lexical * x[:, COLUMN["coverage"]]
             + s.kind_weight * x[:, COLUMN["kind"]]
         )
+
+    def confidence(self, x: np.ndarray, foreign: bool) -> float:
+        """The best weighted score: the confidence this judge compares with its bar."""
+        return float(self.scores(x, foreign).max()) if len(x) else 0.0
+
+    def judge(
+        self, candidates: Sequence[Candidate], question: np.ndarray | None, foreign: bool
+    ) -> Verdict:
+        s = self.settings
+        x = np.asarray([c.features for c in candidates]).reshape(
+            len(candidates), len(SENTENCE_FEATURES)
+        )
+        scores = self.scores(x, foreign)
         if foreign:
             threshold = s.foreign_refusal_threshold
         else:
