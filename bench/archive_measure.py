@@ -43,6 +43,20 @@ def measure(
     gc.collect()
     row, _ = _asked(index, questions, n_questions, store_url)
     row["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    answers = row.pop("answers")
+    if store_url is not None:  # the same questions with every dense search an exact scan
+        gc.collect()
+        exact, _ = _asked(index, questions, n_questions, store_url, exact=True)
+        same = [a == b for a, b in zip(answers, exact.pop("answers"), strict=True)]
+        row["exact_scan"] = {
+            k: exact[k] for k in ("ask_p50_ms", "ask_p95_ms", "refused", "profile_ms_per_question")
+        } | {
+            "same_answer_share": round(sum(same) / max(1, len(same)), 3),
+            "ratio_ask_p50_to_exact": round(row["ask_p50_ms"] / exact["ask_p50_ms"], 3),
+            "note": "PgStore.exact_rows raised past the table: every dense search scans "
+            "exactly, as the database did before HNSW was used below 100,000 rows; "
+            "same_answer_share: the answer's text and cited chunks are identical",
+        }
     skipped = small_row.pop("skipped")
     row["small_index"] = small_row | {"index": portable(small)}
     row["ratio_ask_p50_archive_to_small"] = round(row["ask_p50_ms"] / small_row["ask_p50_ms"], 2)
@@ -58,7 +72,7 @@ def measure(
 
 
 def _asked(
-    path: Path, queries: list[str], limit: int, store_url: str | None = None
+    path: Path, queries: list[str], limit: int, store_url: str | None = None, exact: bool = False
 ) -> tuple[dict[str, Any], list[str]]:
     """Load the index at `path` (or in the database at `store_url`), warm up on 3 questions and
     time `limit` of `queries` one by one. A query the product turns down before searching
@@ -76,6 +90,9 @@ def _asked(
     began = time.perf_counter()
     assistant = Assistant.load(settings)
     load_s = time.perf_counter() - began
+    if exact:
+        database: Any = assistant.store  # a PgStore: every dense search an exact scan
+        database.exact_rows = 2**62
     rss_loaded = rss_mb()
     warm = 0
     for q in queries:  # warm-up: the first three the product answers
@@ -88,6 +105,7 @@ def _asked(
     asked: list[str] = []
     skipped: list[str] = []
     refused = 0
+    answers: list[tuple[str, list[str]]] = []
     bar = tqdm(
         total=limit, desc=f"ask {'postgres' if store_url else path.parent.name}", unit="question"
     )
@@ -102,6 +120,7 @@ def _asked(
             continue
         times.append((time.perf_counter() - began) * 1000)
         refused += bool(answer.refused)
+        answers.append((answer.text, [c.chunk_id for c in answer.citations]))
         asked.append(q)
         bar.update()
     bar.close()
@@ -122,6 +141,7 @@ def _asked(
         "n_documents": len(store.sources),
         "skipped": skipped,
         "profile_ms_per_question": profile,
+        "answers": answers,
     }
     return row, asked
 

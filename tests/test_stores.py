@@ -90,6 +90,27 @@ def test_every_dev_question_gets_the_same_answer_from_both_stores(
 
 
 @pytest.mark.postgres
+def test_past_its_exact_bound_the_database_ranks_as_the_exact_scan(
+    index_dir: Path, pg_url: str
+) -> None:
+    """Above `exact_rows` admitted rows the database leaves index scans on (HNSW, with
+    pgvector's iterative scan filling a filtered list); what it finds, filtered or not, is what
+    the exact scan finds."""
+    copy_index(index_dir, IndexSettings(store_url=pg_url))
+    folder = FaissStore(load_index(index_dir))
+    database = PgStore.open(pg_url)
+    assert database.exact_rows >= 1000 and len(database.chunks) < database.exact_rows
+    speaker = Filter(speakers=frozenset({"Makiko Tsuda"}))
+    vectors = [np.asarray(folder.index.chunk_vectors.reconstruct(r)) for r in (0, 3, 11)]
+    exact = [(database.dense(v, 10), database.dense(v, 50, speaker)) for v in vectors]
+    database.exact_rows = 0  # every search may walk HNSW (the planner's choice on so small a table)
+    for v, (everything, filtered) in zip(vectors, exact, strict=True):
+        assert [r for r, _ in database.dense(v, 10)] == [r for r, _ in everything]
+        assert [r for r, _ in database.dense(v, 50, speaker)] == [r for r, _ in filtered]
+        assert len(filtered) == database.count(speaker)
+
+
+@pytest.mark.postgres
 def test_database_ingest_is_incremental_and_shared_by_readers(
     tmp_path: Path, embedder: Embedder, pg_url: str
 ) -> None:

@@ -51,7 +51,7 @@ def open_writer(settings: IndexSettings, wait: float = 0.0) -> Writer:
     if settings.store_url is not None:
         from webinar_rag.store.postgres.writer import PgWriter
 
-        return PgWriter(settings.store_url, settings.ann_threshold, wait)
+        return PgWriter(settings.store_url, wait)
     return FolderWriter(settings.index_dir, settings.ann_threshold, wait)
 
 

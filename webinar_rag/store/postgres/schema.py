@@ -20,6 +20,11 @@ HNSW_EF_CONSTRUCTION = 64
 LOCK_KEY = 0x77725F6D  # advisory lock held by an ingest for its whole transaction
 TABLES = ("wr_postings", "wr_sentences", "wr_chunks", "wr_documents", "wr_meta")
 
+# The rows under which a dense search scans exactly rather than walking HNSW: ~70 ms of
+# pgvector's exact scan (a meeting or a few are far fewer rows, and stay exact). The folder
+# store's bound is 100,000 (`IndexSettings.ann_threshold`): numpy scans that in milliseconds.
+EXACT_ROWS = 10_000
+
 
 def create(dimension: int) -> list[str]:
     """Statements that create the tables for vectors of `dimension`."""
@@ -68,13 +73,14 @@ def drop() -> list[str]:
     return [f"DROP TABLE IF EXISTS {t} CASCADE" for t in TABLES]
 
 
-def vector_index(ann_threshold: int) -> dict[str, Any]:
+def vector_index() -> dict[str, Any]:
     """What the manifest records about the database's vector index."""
     return {
         "kind": "pgvector hnsw",
         "m": HNSW_M,
         "ef_construction": HNSW_EF_CONSTRUCTION,
-        "exact_below": ann_threshold,  # smaller tables are scanned exactly, as the folder's are
+        # a search admitting at most this many rows scans exactly (PgStore.exact_rows)
+        "exact_below": EXACT_ROWS,
     }
 
 

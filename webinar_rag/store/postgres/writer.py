@@ -27,9 +27,8 @@ from webinar_rag.store.postgres.store import PgStore, connect, has_index
 
 
 class PgWriter:
-    def __init__(self, url: str, ann_threshold: int, wait: float = 0.0) -> None:
-        self.url = url
-        self.ann_threshold = ann_threshold
+    def __init__(self, url: str, wait: float = 0.0) -> None:
+        self.url = url  # the HNSW index always exists; PgStore chooses exact or HNSW per search
         self.wait = wait
         self.where = "the database's index"
         self._stack: ExitStack | None = None
@@ -93,7 +92,7 @@ class PgWriter:
     ) -> Held:
         if self._held is None and self._seen is None:
             self.held()
-        manifest = replace(manifest, vector_index=schema.vector_index(self.ann_threshold))
+        manifest = replace(manifest, vector_index=schema.vector_index())
         store, seen = self._held, self._seen
         assert seen is not None
         kept = keepers(seen, manifest, new, drop, self.where)
