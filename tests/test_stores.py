@@ -93,9 +93,8 @@ def test_every_dev_question_gets_the_same_answer_from_both_stores(
 def test_past_its_exact_bound_the_database_ranks_as_the_exact_scan(
     index_dir: Path, pg_url: str
 ) -> None:
-    """Above `exact_rows` admitted rows the database leaves index scans on (HNSW, with
-    pgvector's iterative scan filling a filtered list); what it finds, filtered or not, is what
-    the exact scan finds."""
+    """Past `exact_rows` chunks an unfiltered search leaves index scans on (HNSW); what it finds
+    is what the exact scan finds. A filter admitting few rows is still scanned exactly."""
     copy_index(index_dir, IndexSettings(store_url=pg_url))
     folder = FaissStore(load_index(index_dir))
     database = PgStore.open(pg_url)

@@ -2,13 +2,14 @@
 
 Filters are SQL conditions on the chunks table (speaker, document, start time), so they are
 exact and can use their own indexes. Dense search is `ORDER BY embedding <#> q LIMIT n`: the
-HNSW index (with pgvector's iterative scan, so a filter still fills the list), or an exact scan
-when the rows the filter admits are at most `EXACT_ROWS`. The folder store scans up to 100,000
-rows exactly because numpy does it in milliseconds; pgvector's exact scan costs ~7 us a row
-at 768 dimensions (~0.7 s of a question at 100,000 chunks: bench/results/archive.json), so the
-database's bound is far lower. BM25 is computed in SQL from the
-postings with bm25s's formula (Lucene idf, k1 1.5, b 0.75) over the same stemmed tokens, so
-both stores rank words alike.
+HNSW index (with pgvector's iterative scan, so a filter still fills the list), or an exact scan:
+on a table of at most `EXACT_ROWS` chunks, or under a filter that admits at most
+`EXACT_SUBSET` rows, as in the folder store. The folder store scans a whole table of up
+to 100,000 rows exactly because numpy does it in milliseconds; pgvector's exact scan costs
+~7 us a row at 768 dimensions (~0.7 s of a question at 100,000 chunks:
+bench/results/archive.json), so the database's bound for a whole table is far lower. BM25 is
+computed in SQL from the postings with bm25s's formula (Lucene idf, k1 1.5, b 0.75) over the
+same stemmed tokens, so both stores rank words alike.
 
 Chunks and documents are held in memory once loaded (the answerer reads their text and
 sentences); vectors and postings stay in the database. A server calls `reloaded()` per question:
@@ -38,6 +39,7 @@ from webinar_rag.core import (
 )
 from webinar_rag.store.base import (
     EVERYTHING,
+    EXACT_SUBSET,
     Filter,
     Ranked,
     Store,
@@ -152,10 +154,13 @@ class PgStore:
 
     def dense(self, vector: np.ndarray, depth: int, where: Filter = EVERYTHING) -> Ranked:
         condition, params = _condition(where)
-        # Exact when few rows are admitted (a small table, a filter to a few meetings);
-        # otherwise HNSW, whose iterative scan keeps going until a filter fills the list.
-        admitted = self._n if where.everything else self.count(where)
-        exact = admitted <= self.exact_rows
+        # Unfiltered: exact on a small table, HNSW past `exact_rows`. Filtered: exact up to
+        # EXACT_SUBSET rows, as the folder store (pgvector's HNSW under a filter related to the
+        # question found 0.31 of the exact top 10 at ef_search 100: docs/scale.md).
+        if where.everything:
+            exact = self._n <= self.exact_rows
+        else:
+            exact = self.count(where) <= max(EXACT_SUBSET, self.exact_rows)
         settings = [
             f"SET LOCAL hnsw.ef_search = {max(40, min(depth, 1000))}",
             "SET LOCAL hnsw.iterative_scan = strict_order",
