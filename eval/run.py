@@ -35,12 +35,19 @@ from webinar_rag.store import Store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """`python -m eval`: an error (no index yet, a bad model spec, an endpoint that fails) is
+    one line and exit status 2."""
     try:
-        return _run(args, list(sys.argv[1:] if argv is None else argv))
-    except WebinarRagError as exc:  # no index yet, a bad model spec, an endpoint that fails
+        return run(argv)
+    except WebinarRagError as exc:
         print(f"python -m eval: error: {exc}", file=sys.stderr)
         return 2
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """The evaluation; errors are raised (`webinar-rag eval` reports them as its own)."""
+    args = _parser().parse_args(argv)
+    return _run(args, list(sys.argv[1:] if argv is None else argv))
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:

@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["eval"]:  # eval has its own parser: hand it every argument as given
         rest = argv[1:]
-        return guarded(lambda: import_module("eval.run").main(rest))
+        return guarded(lambda: import_module("eval.run").run(rest))
     args = parser().parse_args(argv)
     return guarded(lambda: args.func(args))
 
