@@ -31,16 +31,15 @@ import argparse
 import dataclasses
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from eval.fusion import PER_DOMAIN, interval
+from eval.fusion import PER_DOMAIN
 from eval.judge.data import choose_meetings
-from eval.paths import QMSUM_TRAIN, QMSUM_VAL, ROOT, save_json, save_text, shown
-from eval.pooling import MODES, corpora, sweep
+from eval.paths import ROOT, save_json, save_text, shown
 from eval.qmsum.metrics import paired_difference
+from eval.sweeps import MODES, corpora, mean, parser, sweep, tables
 from retrieval import Assistant
 from webinar_rag.models import CompositeEmbedder
 from webinar_rag.store import FaissStore, vectors
@@ -56,11 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.perf_counter()
     train = choose_meetings(args.train, PER_DOMAIN)
     rows = {c: sweep(s, _weighted_variants) for c, s in corpora(train, args.val, args.work).items()}
-    hybrid = {c: {k: _mean(v) for k, v in r["hybrid"].items()} for c, r in rows.items()}
+    hybrid = {c: {k: mean(v) for k, v in r["hybrid"].items()} for c, r in rows.items()}
     fitted = max(GRID, key=lambda w: (hybrid["QMSum train"][str(w)], -abs(w - CURRENT)))
 
     def dev(w: float) -> float:
-        return _mean([hybrid[c][str(w)] for c in DEV_CORPORA])
+        return mean([hybrid[c][str(w)] for c in DEV_CORPORA])
 
     chosen = fitted if dev(fitted) >= dev(CURRENT) else CURRENT
     summary: dict[str, Any] = {
@@ -76,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "metric": "MRR@10 of the gold evidence turns (QMSum), MRR@5 of an evidence string "
         "(seed), context recall of the reference's words in the top 5 (ELITR)",
         "means": {
-            c: {m: {k: round(_mean(v), 4) for k, v in r[m].items()} for m in MODES}
+            c: {m: {k: round(mean(v), 4) for k, v in r[m].items()} for m in MODES}
             for c, r in rows.items()
         },
         "paired": {
@@ -120,10 +119,6 @@ def reweighted(assistant: Assistant, minilm: float) -> Assistant:
     return Assistant(FaissStore(index), other, assistant.settings)
 
 
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
 def write_up(summary: dict[str, Any]) -> str:
     fitted, chosen = summary["fitted"], summary["retrieval_choice"]
     columns = [str(w) for w in summary["grid"]]
@@ -143,42 +138,14 @@ def write_up(summary: dict[str, Any]) -> str:
             "see the module's docstring)."
         ),
         "",
-        "| corpus | mode | queries | " + " | ".join(columns) + " |",
-        "| --- | --- | ---: |" + " ---: |" * len(columns),
     ]
-    for corpus, modes in summary["means"].items():
-        for mode, means in modes.items():
-            cells = [
-                f"**{means[c]:.3f}**" if c == str(fitted) else f"{means[c]:.3f}" for c in columns
-            ]
-            lines.append(
-                f"| {corpus} | {mode} | {summary['queries'][corpus]} | " + " | ".join(cells) + " |"
-            )
-    lines += [
-        "",
-        f"Fitted ({fitted}) minus before ({CURRENT}), over the same questions (mean, 95% "
-        "bootstrap interval):",
-        "",
-        "| corpus | hybrid | dense |",
-        "| --- | --- | --- |",
-    ]
-    for corpus, pairs in summary["paired"].items():
-        lines.append(f"| {corpus} | " + " | ".join(interval(pairs[m]) for m in MODES) + " |")
+    lines += tables(summary, columns, str(fitted), f"Fitted ({fitted}) minus before ({CURRENT})")
     return "\n".join(lines) + "\n"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m eval.ensemble", description=__doc__)
-    p.add_argument("--train", type=Path, default=QMSUM_TRAIN, help="QMSum train meetings")
-    p.add_argument("--val", type=Path, default=QMSUM_VAL, help="QMSum val meetings")
-    p.add_argument(
-        "--work", type=Path, default=Path("build"),
-        help="where the indexes are kept between runs (build/fusion-train, "
-        "build/ingest-options/embedded)",
-    )  # fmt: skip
-    p.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
-    p.add_argument("--model", type=Path, default=OUT, help="the fitted weight's file")
-    return p
+    kept = "build/fusion-train, build/ingest-options/embedded"
+    return parser("python -m eval.ensemble", __doc__, OUT, kept)
 
 
 if __name__ == "__main__":

@@ -24,22 +24,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-from eval.fusion import PER_DOMAIN, Scorer, elitr_scorer, interval, qmsum_scorer, seed_scorer
+from eval.fusion import PER_DOMAIN
 from eval.judge.data import choose_meetings
-from eval.paths import QMSUM_TRAIN, QMSUM_VAL, ROOT, save_json, save_text, shown
-from eval.qmsum.data import Meeting, load_dataset
+from eval.paths import ROOT, save_json, save_text, shown
 from eval.qmsum.metrics import paired_difference
+from eval.sweeps import MODES, corpora, mean, parser, sweep, tables
 from ingest import SPEAKER_WEIGHT, pooled_vectors, speaker_line
 from retrieval import Assistant
-from webinar_rag.core import Settings
 from webinar_rag.store import FaissStore, vectors
 
 GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
-MODES = ("hybrid", "dense")
 OUT = ROOT / "webinar_rag" / "models" / "pooling.json"
 
 
@@ -52,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for c, scorer in corpora(train, args.val, args.work).items()
     }
     train_rows = rows["QMSum train"]["hybrid"]
-    fitted = max(GRID, key=lambda w: (_mean(train_rows[str(w)]), -w))
+    fitted = max(GRID, key=lambda w: (mean(train_rows[str(w)]), -w))
     summary: dict[str, Any] = {
         "command": "python -m eval.pooling",
         "fitted_on": shown(args.train),
@@ -62,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "metric": "MRR@10 of the gold evidence turns (QMSum), MRR@5 of an evidence string "
         "(seed), context recall of the reference's words in the top 5 (ELITR)",
         "means": {
-            c: {m: {k: round(_mean(v), 4) for k, v in r[m].items()} for m in MODES}
+            c: {m: {k: round(mean(v), 4) for k, v in r[m].items()} for m in MODES}
             for c, r in rows.items()
         },
         "paired": {
@@ -79,33 +76,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     save_text(args.out / "pooling.md", write_up(summary))
     print(write_up(summary))
     return 0
-
-
-def corpora(train: Sequence[Meeting], val: Path, work: Path) -> dict[str, Scorer]:
-    """The training meetings' queries (eval.fusion's index of them, in `work`/fusion-train)
-    and the development corpora (the indexes bench.ingest_options keeps in `work`), each as
-    the default models and settings search it; indexes are built where missing."""
-    base = Settings.from_env(parts=("models", "query")).changed(backend="extractive")
-    options = work / "ingest-options" / "embedded"
-    return {
-        "QMSum train": qmsum_scorer(train, base, work / "fusion-train"),
-        "QMSum val": qmsum_scorer(load_dataset(val)[0], base, options / "qmsum"),
-        "seed development set": seed_scorer(base, options / "seed"),
-        "ELITR-Bench dev": elitr_scorer(base, options / "elitr"),
-    }
-
-
-def sweep(
-    scorer: Scorer, variants: Callable[[Assistant], list[tuple[str, Assistant]]]
-) -> dict[str, dict[str, list[float]]]:
-    """Per mode, the per-question scores of each variant of the scorer's assistant (its
-    name and the assistant: the same index and questions, other vectors)."""
-    assistant, score = scorer
-    out: dict[str, dict[str, list[float]]] = {m: {} for m in MODES}
-    for name, a in variants(assistant):
-        for mode in MODES:
-            out[mode][name] = score(a.with_settings(retrieval_mode=mode))
-    return out
 
 
 def _pooled_variants(assistant: Assistant) -> list[tuple[str, Assistant]]:
@@ -132,10 +102,6 @@ def repooled(assistant: Assistant, weight: float) -> Assistant:
     )
 
 
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
 def write_up(summary: dict[str, Any]) -> str:
     fitted = summary["speaker_weight"]
     columns = ["embedded", *(str(w) for w in summary["grid"])]
@@ -149,42 +115,14 @@ def write_up(summary: dict[str, Any]) -> str:
         "when this ran. Columns: the chunk vectors the index embedded, then the vectors pooled "
         "from its sentence vectors with each weight. The development corpora choose nothing.",
         "",
-        "| corpus | mode | queries | " + " | ".join(columns) + " |",
-        "| --- | --- | ---: |" + " ---: |" * len(columns),
     ]
-    for corpus, modes in summary["means"].items():
-        for mode, means in modes.items():
-            cells = [
-                f"**{means[c]:.3f}**" if c == str(fitted) else f"{means[c]:.3f}" for c in columns
-            ]
-            lines.append(
-                f"| {corpus} | {mode} | {summary['queries'][corpus]} | " + " | ".join(cells) + " |"
-            )
-    lines += [
-        "",
-        f"Pooled at {fitted} minus embedded, over the same questions (mean, 95% bootstrap "
-        "interval):",
-        "",
-        "| corpus | hybrid | dense |",
-        "| --- | --- | --- |",
-    ]
-    for corpus, pairs in summary["paired"].items():
-        lines.append(f"| {corpus} | " + " | ".join(interval(pairs[m]) for m in MODES) + " |")
+    lines += tables(summary, columns, str(fitted), f"Pooled at {fitted} minus embedded")
     return "\n".join(lines) + "\n"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m eval.pooling", description=__doc__)
-    p.add_argument("--train", type=Path, default=QMSUM_TRAIN, help="QMSum train meetings")
-    p.add_argument("--val", type=Path, default=QMSUM_VAL, help="QMSum val meetings")
-    p.add_argument(
-        "--work", type=Path, default=Path("build"),
-        help="where the indexes are kept between runs (build/fusion-train, "
-        "build/ingest-options/embedded)",
-    )  # fmt: skip
-    p.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
-    p.add_argument("--model", type=Path, default=OUT, help="the fitted weight's file")
-    return p
+    kept = "build/fusion-train, build/ingest-options/embedded"
+    return parser("python -m eval.pooling", __doc__, OUT, kept)
 
 
 if __name__ == "__main__":
