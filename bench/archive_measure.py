@@ -58,6 +58,7 @@ def measure(
             "same_answer_share: the answer's text and cited chunks are identical",
         }
     skipped = small_row.pop("skipped")
+    small_row.pop("answers")
     row["small_index"] = small_row | {"index": portable(small)}
     row["ratio_ask_p50_archive_to_small"] = round(row["ask_p50_ms"] / small_row["ask_p50_ms"], 2)
     row["questions_from"] = portable(data)
