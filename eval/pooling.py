@@ -80,12 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _pooled_variants(assistant: Assistant) -> list[tuple[str, Assistant]]:
     """The index's own (embedded) chunk vectors, then those pooled at each weight."""
-    return [("embedded", assistant)] + [(str(w), repooled(assistant, w)) for w in GRID]
+    pooled = repooled(assistant, *GRID)
+    return [("embedded", assistant)] + [(str(w), a) for w, a in zip(GRID, pooled, strict=True)]
 
 
-def repooled(assistant: Assistant, weight: float) -> Assistant:
-    """The same index and model with chunk vectors pooled from its stored sentence vectors
-    (`speaker_weight=weight`), as a pooled ingest of the same documents would make them."""
+def repooled(assistant: Assistant, *weights: float) -> list[Assistant]:
+    """For each weight, the same index and model with chunk vectors pooled from its stored
+    sentence vectors (`speaker_weight=weight`), as a pooled ingest of the same documents would
+    make them. The stored vectors are read and the speaker lines embedded once for all."""
     store = assistant.store
     if not isinstance(store, FaissStore):
         raise TypeError("re-pooling reads a folder index's stored sentence vectors")
@@ -94,12 +96,15 @@ def repooled(assistant: Assistant, weight: float) -> Assistant:
     prefixed = bool(store.manifest.speaker_prefix)
     lines = sorted({speaker_line(c) for c in index.chunks}) if prefixed else []
     speakers = dict(zip(lines, embedder.embed(lines), strict=True)) if lines else None
-    rows = index.sentence_rows
-    pooled = pooled_vectors(embedder, index.chunks, rows, sentences, speakers, weight)
-    flat = vectors.build(pooled, embedder.dimension, limit=len(pooled))  # exact, as measured
-    return Assistant(
-        FaissStore(dataclasses.replace(index, chunk_vectors=flat)), embedder, assistant.settings
-    )
+    out = []
+    for weight in weights:
+        pooled = pooled_vectors(
+            embedder, index.chunks, index.sentence_rows, sentences, speakers, weight
+        )
+        flat = vectors.build(pooled, embedder.dimension, limit=len(pooled))  # exact
+        chunks = FaissStore(dataclasses.replace(index, chunk_vectors=flat))
+        out.append(Assistant(chunks, embedder, assistant.settings))
+    return out
 
 
 def write_up(summary: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ the few distinct speaker lines cost an extra pass.
 SPEAKER_WEIGHT is the weight `python -m eval.pooling` fitted on QMSum train (dense and hybrid
 MRR@10 over a grid, the chunk vectors re-pooled from a training index's stored sentence
 vectors) and checked on the development corpora: webinar_rag/models/pooling.json holds the fit
-and its data, and tests/test_vector_precision.py checks that the two agree.
+and its data, and tests/test_fit_sweeps.py checks that the two agree.
 """
 
 from __future__ import annotations
