@@ -11,6 +11,7 @@ import pytest
 from webinar_rag.core import ConfigError, IndexSettings
 from webinar_rag.store import FaissStore, Filter, Index, load_index
 from webinar_rag.store import vectors as vector_index
+from webinar_rag.store.base import top
 
 
 def unit_rows(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -59,6 +60,26 @@ def test_hnsw_finds_the_exact_neighbours_and_filters_never_leak() -> None:
     finally:
         vector_index.EXACT_SUBSET = old
     assert len(ids) == 10 and set(ids) <= set(wide)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("filtered", [False, True])
+@pytest.mark.parametrize("depth", [1, 7, 400, 2000])
+def test_top_is_a_stable_sort_of_the_admitted_rows(
+    positive: bool, filtered: bool, depth: int
+) -> None:
+    rng = np.random.default_rng(depth)
+    # few distinct values, many ties, zeros and negatives (BM25 gives zeros, cosines negatives)
+    scores = rng.integers(-3, 6, size=1000).astype(np.float32) / 4
+    rows = np.sort(rng.choice(1000, size=300, replace=False)) if filtered else None
+    admitted = np.arange(1000) if rows is None else rows
+    if positive:
+        admitted = admitted[scores[admitted] > 0]
+    expected = sorted(admitted.tolist(), key=lambda r: (-scores[r], r))[:depth]
+    found = top(scores, rows, depth, positive=positive)
+    assert [r for r, _ in found] == expected
+    assert [s for _, s in found] == [float(scores[r]) for r in expected]
+    assert all(type(r) is int and type(s) is float for r, s in found)
 
 
 @pytest.mark.slow

@@ -203,16 +203,29 @@ class Writer(Protocol):
         ...
 
 
-def top(scores: np.ndarray, rows: np.ndarray, depth: int, positive: bool = False) -> Ranked:
-    """The `depth` best of `rows` by `scores[rows]`, best first; ties keep row order (as a
-    stable sort of the rows by score would)."""
-    if positive:
-        rows = rows[scores[rows] > 0]
-    if len(rows) > depth:
-        cut = np.partition(-scores[rows], depth - 1)[depth - 1]
-        rows = rows[-scores[rows] <= cut]
-    order = np.lexsort((rows, -scores[rows]))[:depth]
-    return [(int(rows[i]), float(scores[rows[i]])) for i in order]
+def top(scores: np.ndarray, rows: np.ndarray | None, depth: int, positive: bool = False) -> Ranked:
+    """The `depth` best of `rows` (None: every row) by `scores[rows]`, best first; ties keep
+    row order (as a stable sort of the rows by score would). `positive`: only scores above 0.
+
+    Each gathered array is made once: at a million rows the unfiltered case used to copy the
+    whole score array three times through `np.arange` rows (~4 ms of a question)."""
+    if rows is None:
+        rows = np.flatnonzero(scores > 0) if positive else None
+        values = scores if rows is None else scores[rows]
+    else:
+        values = scores[rows]
+        if positive:
+            keep = values > 0
+            rows, values = rows[keep], values[keep]
+    if len(values) > depth:
+        cut = -np.partition(-values, depth - 1)[depth - 1]
+        kept = np.flatnonzero(values >= cut)
+        rows = kept if rows is None else rows[kept]
+        values = values[kept]
+    elif rows is None:
+        rows = np.arange(len(values))
+    order = np.lexsort((rows, -values))[:depth]
+    return list(zip(rows[order].tolist(), values[order].astype(np.float64).tolist(), strict=True))
 
 
 def document_named(sources: Mapping[str, Source], name: str) -> str:

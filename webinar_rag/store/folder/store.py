@@ -124,14 +124,14 @@ class FaissStore:
         rows = self.rows(where)
         if self._exact:
             scores = self._all_scores(vector)
-            return top(scores, np.arange(len(scores)) if rows is None else rows, depth)
+            return top(scores, rows, depth)
         scores, ids = vector_index.search(self.index.chunk_vectors, vector, depth, rows)
         return [(int(i), float(s)) for s, i in zip(scores, ids, strict=True)]
 
     def lexical(self, question: str, depth: int, where: Filter = EVERYTHING) -> Ranked:
         scores = self.index.lexical.scores(question)
         rows = self.rows(where)
-        return top(scores, np.arange(len(scores)) if rows is None else rows, depth, positive=True)
+        return top(scores, rows, depth, positive=True)
 
     def similarity(self, vector: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         wanted = np.asarray(rows, dtype=np.int64)
