@@ -2,7 +2,7 @@
 
     python -m bench.archive [--n 1000000] [--questions 100] [--out bench/results]
                             [--from DIR ...] [--work DIR] [--store folder|postgres]
-                            [--from-folder]
+                            [--from-folder] [--exact-questions N]
 
 The archive is real material resampled: whole speaker turns of the meetings in existing folder
 indexes (default build/qmsum-val/index, build/fusion-train/index; `--from` to name others),
@@ -71,6 +71,12 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=1_000_000, help="chunks in the archive")
     p.add_argument("--questions", type=int, default=100)
+    p.add_argument(
+        "--exact-questions",
+        type=int,
+        help="--store postgres: ask only this many of the questions again with exact scans "
+        "(default all; a million rows take seconds a scan)",
+    )
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--from", dest="sources", type=Path, action="append")
     p.add_argument("--work", type=Path, help="where the index is built (default build/archive-N)")
@@ -95,7 +101,9 @@ def main() -> None:
     if args.measure:
         from bench.archive_measure import measure
 
-        found = measure(args.work, args.small, args.data, args.questions, args.store_url)
+        found = measure(
+            args.work, args.small, args.data, args.questions, args.store_url, args.exact_questions
+        )
         save_json(args.report, found)
         return
     sources = [s for s in (args.sources or SOURCES) if (s / "manifest.json").is_file()]
@@ -132,12 +140,19 @@ def main() -> None:
 
 
 def fresh_measure(
-    work: Path, small: Path, data: Path, questions: int, store_url: str | None = None
+    work: Path,
+    small: Path,
+    data: Path,
+    questions: int,
+    store_url: str | None = None,
+    exact_questions: int | None = None,
 ) -> dict[str, Any]:
     """`measure` in a fresh process (this script, `--measure`): the archive at `work/index`,
     or in the database at `store_url`; its figures."""
     report = work.parent / f".{work.name}-measure.json"
-    asked = ("--store-url", store_url) if store_url else ()
+    asked: tuple[str, ...] = ("--store-url", store_url) if store_url else ()
+    if exact_questions is not None:
+        asked += ("--exact-questions", str(exact_questions))
     subprocess.run(
         [
             *(sys.executable, "-m", "bench.archive", "--measure", "--work", str(work / "index")),

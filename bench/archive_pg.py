@@ -60,7 +60,9 @@ def postgres(
         url = server.get_uri()
         result |= loaded(url, work / "index")
         with sampling(server.get_pid()) as peak:
-            asked = fresh_measure(work, sources[0], args.data, args.questions, url)
+            asked = fresh_measure(
+                work, sources[0], args.data, args.questions, url, args.exact_questions
+            )
         result["server_pss_peak_mb"] = round(peak[0], 1)
     asked.pop("n_sentences", None)  # counted in the database above
     result |= asked

@@ -122,6 +122,18 @@ def test_database_ingest_is_incremental_and_shared_by_readers(
     reader = Assistant.load(settings)
     assert isinstance(reader.store, PgStore) and set(reader.store.sources) == {"review.vtt"}
     ids = _chunk_ids(pg_url, "review.vtt")
+    # a fresh table gets its indexes and the postings' key after its rows (schema.indexes)
+    assert _indexes_and_keys(pg_url) == {
+        "indexes": [
+            "wr_chunks_hnsw",
+            "wr_chunks_speaker",
+            "wr_chunks_start",
+            "wr_postings_chunk",
+            "wr_postings_term",
+        ],
+        "postings_key": ("wr_chunks", "c"),
+    }
+    assert _postings_of(pg_url, ids) > 0
     (folder / "wind.txt").write_text(LOG, encoding="utf-8")
     second = ingest(None, settings, embedder=embedder)
     assert {f.name: f.status for f in second.files} == {
@@ -141,6 +153,7 @@ def test_database_ingest_is_incremental_and_shared_by_readers(
     assert [(f.name, f.status) for f in removed.files] == [("review.vtt", "removed")]
     assert (folder / ".removed" / "review.vtt").is_file()
     assert set(PgStore.open(pg_url).sources) == {"wind.txt"}
+    assert _postings_of(pg_url, ids) == 0  # the key's ON DELETE CASCADE took them
     with pytest.raises(CorpusNotFound, match=r"Removing every document would leave .* empty"):
         remove_documents(["wind.txt"], settings)
     assert ingest(None, settings, embedder=embedder).up_to_date
@@ -181,3 +194,24 @@ def _chunk_ids(url: str, source: str) -> list[int]:
             "SELECT id FROM wr_chunks WHERE source = %s ORDER BY ordinal", (source,)
         ).fetchall()
     return [r[0] for r in rows]
+
+
+def _indexes_and_keys(url: str) -> dict[str, object]:
+    with connect(url) as conn:
+        names = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'wr_%' "
+            "AND indexname NOT LIKE '%pkey' AND indexname NOT LIKE '%key' ORDER BY indexname"
+        ).fetchall()
+        key = conn.execute(
+            "SELECT confrelid::regclass::text, confdeltype FROM pg_constraint "
+            "WHERE conname = 'wr_postings_chunk_fkey'"
+        ).fetchone()
+    return {"indexes": [n[0] for n in names], "postings_key": tuple(key) if key else None}
+
+
+def _postings_of(url: str, chunk_ids: list[int]) -> int:
+    with connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM wr_postings WHERE chunk = ANY(%s)", (chunk_ids,)
+        ).fetchone()
+    return int(row[0]) if row else 0

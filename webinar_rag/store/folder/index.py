@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,9 @@ class Index:
     # `stamp_of(path)` when loaded: a reader compares it to see that an ingest swapped in a
     # newer index (`Assistant.refreshed`); None for an index built in memory.
     stamp: tuple[int, int] | None = None
+    _documents: dict[str, tuple[list[int], list[SentenceKey]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def build(
@@ -115,18 +118,29 @@ class Index:
 
     def part(self, name: str) -> DocumentVectors:
         """One document's chunks and sentences with their vectors: what an incremental ingest
-        keeps for a file that did not change."""
-        rows = [r for r, c in enumerate(self.chunks) if c.source == name]
+        keeps for a file that did not change, and what `copy_index` moves into a database."""
+        chunk_rows, sentence_keys = self._by_document().get(name, ([], []))
         dim = self.manifest.dimension
-        chunk_vectors = np.asarray(
-            [self.chunk_vectors.reconstruct(r) for r in rows], dtype=np.float32
-        ).reshape(len(rows), dim)
-        keys = [key for key in self.sentence_rows if key[0] == name]
-        sentence_vectors = np.asarray(
-            [self.sentence_vectors.reconstruct(self.sentence_rows[k]) for k in keys], np.float32
-        ).reshape(len(keys), dim)
-        chunks = [self.chunks[r] for r in rows]
-        return DocumentVectors(self.sources[name], chunks, chunk_vectors, keys, sentence_vectors)
+        chunk_vectors = _rows_of(self.chunk_vectors, chunk_rows, dim)
+        sentence_vectors = _rows_of(
+            self.sentence_vectors, [self.sentence_rows[k] for k in sentence_keys], dim
+        )
+        chunks = [self.chunks[r] for r in chunk_rows]
+        return DocumentVectors(
+            self.sources[name], chunks, chunk_vectors, list(sentence_keys), sentence_vectors
+        )
+
+    def _by_document(self) -> dict[str, tuple[list[int], list[SentenceKey]]]:
+        """Each document's chunk rows and sentence keys, in index order, worked out once (a
+        walk over every row per document was minutes for an archive of thousands)."""
+        if self._documents is None:
+            found: dict[str, tuple[list[int], list[SentenceKey]]] = {}
+            for row, chunk in enumerate(self.chunks):
+                found.setdefault(chunk.source, ([], []))[0].append(row)
+            for key in self.sentence_rows:
+                found.setdefault(key[0], ([], []))[1].append(key)
+            self._documents = found
+        return self._documents
 
     def sentence_vector(self, source: str, sentence: Sentence) -> np.ndarray:
         row = self.sentence_rows[(source, sentence.start_char, sentence.end_char)]
@@ -155,6 +169,14 @@ def stamp_of(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_ino, info.st_mtime_ns
+
+
+def _rows_of(vectors: faiss.Index, rows: Sequence[int], dimension: int) -> np.ndarray:
+    """Some rows' stored vectors as float32 (flat, HNSW or float16 alike), in one call."""
+    if not rows:
+        return np.zeros((0, dimension), np.float32)
+    ids = np.ascontiguousarray(rows, dtype=np.int64)
+    return np.asarray(vectors.reconstruct_batch(ids), np.float32).reshape(len(ids), dimension)
 
 
 def _write_faiss(vectors: faiss.Index, path: Path) -> None:

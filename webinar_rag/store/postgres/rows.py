@@ -8,6 +8,7 @@ BM25's N and average length) is rewritten last, so a reader sees all of a write 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -29,7 +30,8 @@ def write_rows(
     fresh: bool = False,
 ) -> None:
     """Inside the caller's transaction: (re)create the tables if `fresh`, delete `drop` and
-    the documents being replaced, COPY the parts in, and record the manifest."""
+    the documents being replaced, COPY the parts in, and record the manifest. Fresh tables
+    get their indexes after the rows (`schema.indexes`)."""
     if fresh:
         for statement in schema.drop() + schema.create(manifest.dimension):
             conn.execute(statement)
@@ -37,6 +39,9 @@ def write_rows(
         conn.execute("DELETE FROM wr_documents WHERE name = %s", (name,))
     for part in parts:
         _write_document(conn, part, manifest.speaker_prefix)
+    if fresh:
+        for statement in schema.indexes():
+            conn.execute(statement)
     n, avg_len = conn.execute("SELECT count(*), coalesce(avg(len), 0) FROM wr_chunks").fetchone()
     sentences = conn.execute("SELECT count(*) FROM wr_sentences").fetchone()[0]
     names = dict(conn.execute("SELECT name, sha256 FROM wr_documents ORDER BY name").fetchall())
@@ -106,5 +111,13 @@ def _counts(words: list[str]) -> dict[str, int]:
 
 
 def _vector(vector: np.ndarray) -> str:
-    """pgvector's text form, for COPY."""
-    return "[" + ",".join(repr(float(x)) for x in np.asarray(vector, np.float32)) + "]"
+    """pgvector's text form, for COPY: 9 significant digits give every float32 back exactly,
+    and one format call per vector is ~3x faster than a repr per number (an archive's
+    millions of vectors)."""
+    values = np.asarray(vector, np.float32).reshape(-1).tolist()
+    return "[" + _format(len(values)) % tuple(values) + "]"
+
+
+@functools.cache
+def _format(dimension: int) -> str:
+    return ",".join(["%.9g"] * dimension)
