@@ -65,8 +65,9 @@ def create(dimension: int) -> list[str]:
 
 
 # Memory for building the indexes of a fresh table (this transaction only): pgvector builds
-# HNSW fast while the graph fits (~3.3 KB a chunk at 768 dimensions), much slower once not.
-BUILD_MEMORY = "2GB"
+# HNSW fast while the graph fits (~3.3 KB a chunk at 768 dimensions: 4 GB holds a million
+# chunks), much slower once not. It is taken only as the build needs it.
+BUILD_MEMORY = "4GB"
 
 
 def indexes() -> list[str]:
