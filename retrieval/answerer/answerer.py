@@ -6,7 +6,8 @@ Every sentence of the retrieved passages that may be quoted is a candidate, with
 (`retrieval.answerer.features`). The judge (`retrieval.answerer.judge`: weighted by default)
 scores each and says how confident it is that the transcripts answer at all; under the bar,
 the answer is a refusal. Otherwise `retrieval.answerer.quotes` picks and words the quotes, and
-for "who will" questions `retrieval.answerer.responsible` names the person who will do it.
+for "who will" questions `retrieval.answerer.responsible` names the person who will do it,
+for "who did / who is" questions `retrieval.answerer.named` the participant a quote is about.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from retrieval.answerer.features import (
     sentence_row,
 )
 from retrieval.answerer.judge import LearnedJudge, Verdict, WeightedJudge
+from retrieval.answerer.named import named_for
 from retrieval.answerer.quotes import (
     Context,
     Scored,
@@ -58,7 +60,7 @@ class Draft:
     citations: tuple[Citation, ...]
     best_score: float  # the judge's confidence that the transcripts answer
     grouped: bool = False  # one quote per speaker
-    responsible: tuple[Responsible, ...] = ()  # who will do it, for "who will" questions
+    responsible: tuple[Responsible, ...] = ()  # the person a "who" question asks for
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ class ExtractiveAnswerer:
         )
         responsible = responsible_for(
             query.question, expected, quotes, citations, self.store, self.people
-        )
+        ) or named_for(query.question, expected, quotes, citations, self.store, self.people)
         written = [(c.n, q, c.quote) for c, q in zip(citations, quotes, strict=True)]
         grouped = several and len({q.chunk.speaker for q in quotes}) > 1
         labels = {r.citation: r.label for r in responsible}

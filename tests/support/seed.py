@@ -23,7 +23,7 @@ ANSWER_KEYS = {
     "backend",  # which backend answered ("extractive" or "llm:<model>")
     "notice",  # None, or what went wrong / what was changed
     "resolved_question",  # the follow-up as answered, or None
-    "responsible",  # who will do it, for "who will" questions: [{person, assigned_by, citation}]
+    "responsible",  # who will do / did it: [{person, assigned_by, citation, according_to}]
 }
 
 

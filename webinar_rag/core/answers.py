@@ -115,16 +115,24 @@ class Citation:
 
 @dataclass(frozen=True)
 class Responsible:
-    """Who will do what a question asks about, by the quoted evidence."""
+    """The person a "who" question asks for, by the quoted evidence: who will do it (a task
+    taken on or assigned), or who did or is it, as another speaker names them
+    (`according_to`: the speaker whose sentence has them as its subject)."""
 
     person: str
     assigned_by: str | None  # who asked them; None when they committed themselves
     citation: int  # the citation that shows it
+    according_to: str | None = None  # the speaker who names them (not a task)
 
     @property
     def label(self) -> str:
-        """How the answer introduces the quote: `Ana (asked by Ben)`, or `Ana`."""
-        return f"{self.person} (asked by {self.assigned_by})" if self.assigned_by else self.person
+        """How the answer introduces the quote: `Ana (asked by Ben)`, `Ana (according to
+        Ben)`, or `Ana`."""
+        if self.assigned_by:
+            return f"{self.person} (asked by {self.assigned_by})"
+        if self.according_to:
+            return f"{self.person} (according to {self.according_to})"
+        return self.person
 
 
 @dataclass(frozen=True)

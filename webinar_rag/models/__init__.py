@@ -9,6 +9,7 @@ from webinar_rag.models.entities import (
     entity_model,
     entity_spans,
     noun_phrases,
+    subjects,
 )
 from webinar_rag.models.judge import JudgeModel, Logistic, load_judge
 from webinar_rag.models.loading import load_embedder
@@ -42,4 +43,5 @@ __all__ = [
     "model_name",
     "noun_phrases",
     "parse_spec",
+    "subjects",
 ]

@@ -98,3 +98,17 @@ def noun_phrases(text: str) -> list[tuple[int, int]]:
     with _lock:
         doc = syntax_model()(text)
     return [(chunk.start_char, chunk.end_char) for chunk in doc.noun_chunks]
+
+
+def subjects(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the grammatical subject of each main clause of a short text (the whole
+    noun phrase: "Ana Silva" of "Ana Silva presented the plan"), in order. A subordinate
+    clause's subject ("I did what Ana was doing") is not the sentence's."""
+    with _lock:
+        doc = syntax_model()(text)
+    return [
+        (doc[t.left_edge.i].idx, doc[t.right_edge.i].idx + len(doc[t.right_edge.i]))
+        for t in doc
+        if t.dep_ in ("nsubj", "nsubjpass")
+        and (t.head.dep_ == "ROOT" or (t.head.dep_ == "conj" and t.head.head.dep_ == "ROOT"))
+    ]
