@@ -16,6 +16,7 @@ import faiss
 import numpy as np
 import pytest
 from conftest import settings_at
+from test_corpus import LOG, VTT, corpus
 
 from ingest import IngestSummary, chunk_turns, ingest, parse_transcript
 from tests.support.seed import CORPUS_FILE, SOURCE, read_corpus, snapshot
@@ -27,7 +28,7 @@ from webinar_rag.core import (
     IndexWriteError,
 )
 from webinar_rag.models import Embedder
-from webinar_rag.store import FILES, load_index
+from webinar_rag.store import FILES, IndexParts, load_index
 from webinar_rag.store.folder.reading import load_manifest
 
 
@@ -274,3 +275,32 @@ def test_a_saved_index_folder_respects_the_umask(index_dir: Path, tmp_path: Path
     plain = tmp_path / "plain"
     plain.mkdir()
     assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+
+
+@pytest.mark.slow
+def test_an_index_gives_back_each_document_with_its_own_rows(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """`Index.part` (what an unchanged file keeps, what `copy_index` moves) holds exactly one
+    document's chunks and sentences with their stored vectors; `IndexParts` makes each on
+    demand and agrees with it."""
+    folder = corpus(tmp_path, review_vtt=VTT)
+    (folder / "wind.txt").write_text(LOG, encoding="utf-8")
+    settings = settings_at(tmp_path / "index", folder)
+    ingest(None, settings, embedder=embedder)
+    index = load_index(tmp_path / "index")
+    names = sorted(index.sources)
+    assert len(names) == 2
+    parts = IndexParts(index, names)
+    assert len(parts) == len(names) and len(parts[1:]) == len(names) - 1
+    for name, part in zip(names, parts, strict=True):
+        assert part.source.name == name
+        rows = [r for r, c in enumerate(index.chunks) if c.source == name]
+        assert part.chunks == [index.chunks[r] for r in rows]
+        expected = np.stack([index.chunk_vectors.reconstruct(r) for r in rows])
+        assert np.array_equal(part.chunk_vectors, expected)
+        keys = [k for k in index.sentence_rows if k[0] == name]
+        assert part.sentence_keys == keys
+        for key, vector in zip(keys, part.sentence_vectors, strict=True):
+            stored = index.sentence_vectors.reconstruct(index.sentence_rows[key])
+            assert np.array_equal(vector, stored)

@@ -9,7 +9,9 @@ The PostgreSQL side needs the `postgres` extra and loads only when a database is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import overload
 
 from webinar_rag.core import IndexSettings
 from webinar_rag.store.base import (
@@ -63,7 +65,29 @@ def copy_index(index_dir: Path, target: IndexSettings) -> Held:
     m = index.manifest
     with open_writer(target) as writer:
         writer.held()
-        return writer.write(m, [index.part(name) for name in sorted(index.sources)], drop=())
+        return writer.write(m, IndexParts(index, sorted(index.sources)), drop=())
+
+
+class IndexParts(Sequence[DocumentVectors]):
+    """Some documents of an index as parts, each made when it is read: one document's vectors
+    in memory at a time (a million-chunk archive's, all copied out at once, took 7 GB beside
+    the index's own)."""
+
+    def __init__(self, index: Index, names: Sequence[str]) -> None:
+        self._index = index
+        self._names = list(names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @overload
+    def __getitem__(self, i: int) -> DocumentVectors: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[DocumentVectors]: ...
+    def __getitem__(self, i: int | slice) -> DocumentVectors | Sequence[DocumentVectors]:
+        if isinstance(i, slice):
+            return IndexParts(self._index, self._names[i])
+        return self._index.part(self._names[i])
 
 
 __all__ = [
@@ -78,6 +102,7 @@ __all__ = [
     "FolderWriter",
     "Held",
     "Index",
+    "IndexParts",
     "Ranked",
     "SentenceKey",
     "Store",
