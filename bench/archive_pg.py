@@ -84,9 +84,9 @@ def postgres(
                 else ""
             )
             + ". db_load_s: copy_index of the folder index into the database (COPY, "
-            "the HNSW index filled as rows arrive); analyze_s apart. load_s: Assistant.load of "
+            "its indexes built after the rows); analyze_s apart. load_s: Assistant.load of "
             "the database (the model was loaded with the small folder index before); rss_mb: "
-            "peak resident memory of the measuring process (ru_maxrss), the server's memory "
+            "peak resident memory of the measuring process (VmHWM), the server's memory "
             "apart (server_pss_peak_mb). database_mb: pg_database_size after ANALYZE."
         ),
     }
