@@ -6,12 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import settings_at
 
-from ingest import ingest
-from retrieval import Assistant
 from retrieval.answerer import expect
 from retrieval.answerer.named import is_about_a_person, participant
+from tests.support.seed import assistant_over
 from webinar_rag.core import Responsible
 from webinar_rag.models import Embedder, subjects
 
@@ -79,12 +77,7 @@ MEETING = (
 def test_a_who_did_answer_names_the_person_not_the_speaker(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "review.txt").write_text(MEETING, encoding="utf-8")
-    settings = settings_at(tmp_path / "index", corpus=folder)
-    ingest(None, settings, embedder=embedder)
-    assistant = Assistant.load(settings)
+    assistant = assistant_over(tmp_path, embedder, {"review.txt": MEETING})
     answer = assistant.ask("Who sent the signed contract for the venue?")
     assert not answer.refused
     named = [r for r in answer.responsible if r.according_to]

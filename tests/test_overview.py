@@ -17,7 +17,7 @@ from retrieval.overview import NO_ACTIONS, NO_DECISIONS, Overview, compared, rou
 from retrieval.overview.actions import due_of, task_of
 from retrieval.overview.summary import mmr
 from retrieval.overview.topics import boundaries
-from tests.support.seed import settings_at
+from tests.support.seed import assistant_over
 from webinar_rag import cli
 from webinar_rag.core import QuestionError
 from webinar_rag.models import Embedder
@@ -126,16 +126,6 @@ def test_topic_boundaries_fall_where_the_talk_turns() -> None:
     assert boundaries(vectors[:20]) == []  # too short to cut
 
 
-def _index(tmp_path: Path, embedder: Embedder, files: dict[str, str]) -> Assistant:
-    folder = tmp_path / "corpus"
-    folder.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    settings = settings_at(tmp_path / "index", corpus=folder)
-    ingest(None, settings, embedder=embedder)
-    return Assistant.load(settings)
-
-
 def _verbatim(assistant: Assistant, overview: Overview) -> None:
     for c in overview.citations:
         assert assistant.source_text(c.source)[c.start_char : c.end_char] == c.quote
@@ -176,7 +166,7 @@ def test_each_speaker_of_the_seed_gets_their_own_quotes(assistant: Assistant) ->
 def test_a_planning_meeting_gives_owners_tasks_and_due_dates(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    assistant = _index(tmp_path, embedder, {"planning.txt": PLANNING})
+    assistant = assistant_over(tmp_path, embedder, {"planning.txt": PLANNING})
     overview = assistant.overview()
     _verbatim(assistant, overview)
     actions = {(a.owner, a.assigned_by, a.due) for a in overview.actions}
@@ -194,7 +184,7 @@ def test_a_planning_meeting_gives_owners_tasks_and_due_dates(
 
 @slow
 def test_a_one_speaker_recording_has_one_voice(tmp_path: Path, embedder: Embedder) -> None:
-    assistant = _index(tmp_path, embedder, {"talk.txt": MONOLOGUE})
+    assistant = assistant_over(tmp_path, embedder, {"talk.txt": MONOLOGUE})
     overview = assistant.overview(words=30)
     assert [v.speaker for v in overview.speakers] == ["Mia Chen"]
     assert overview.summary and overview.actions == () and overview.decisions == ()
@@ -205,7 +195,7 @@ def test_a_one_speaker_recording_has_one_voice(tmp_path: Path, embedder: Embedde
 def test_overviews_are_kept_beside_the_index_and_rebuilt_when_a_document_changes(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    assistant = _index(tmp_path, embedder, {"planning.txt": PLANNING})
+    assistant = assistant_over(tmp_path, embedder, {"planning.txt": PLANNING})
     first = assistant.overview()
     kept = sorted((tmp_path / "index" / "overviews").glob("*.json"))
     assert len(kept) == 1
@@ -227,7 +217,9 @@ def test_overviews_are_kept_beside_the_index_and_rebuilt_when_a_document_changes
 def test_summary_command_json_markdown_and_errors(
     tmp_path: Path, embedder: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assistant = _index(tmp_path, embedder, {"planning.txt": PLANNING, "talk.txt": MONOLOGUE})
+    assistant = assistant_over(
+        tmp_path, embedder, {"planning.txt": PLANNING, "talk.txt": MONOLOGUE}
+    )
     index = str(assistant.settings.index.index_dir)
     assert cli.main(["summary", "--index", index, "--document", "planning.txt", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

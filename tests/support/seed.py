@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from webinar_rag.core import IndexSettings, IngestSettings, LLMSettings, QuerySettings, Settings
+
+if TYPE_CHECKING:
+    from retrieval import Assistant
+    from webinar_rag.models import Embedder
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_FILE = ROOT / "corpus" / "eu-japan-ai-webinar-report.md"
@@ -47,3 +51,17 @@ def settings_at(index_dir: Path, corpus: Path | None = None, **query: Any) -> Se
         query=QuerySettings(backend="extractive", **query),
         llm=LLMSettings(),
     )
+
+
+def assistant_over(tmp_path: Path, embedder: Embedder, files: dict[str, str]) -> Assistant:
+    """An assistant over these transcripts (file name -> text), ingested under `tmp_path`."""
+    from ingest import ingest
+    from retrieval import Assistant
+
+    folder = tmp_path / "corpus"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = settings_at(tmp_path / "index", corpus=folder)
+    ingest(None, settings, embedder=embedder)
+    return Assistant.load(settings)
