@@ -102,7 +102,7 @@ def _failures(name: str, c: dict[str, Any]) -> list[str]:
             else ""
         )
         + ". The 'who' questions naming a person (responsible: named as the person who will "
-        "do it; else by first citation): "
+        "do it, or as the one another speaker says did it; else by first citation): "
         + (outcomes or "none")
         + f". Answered, but with none of the reference's words although the contexts held "
         f"some: {len(f['answered_missed_context'])}. Contexts holding none of the reference's "
@@ -178,7 +178,8 @@ def write_up(summary: dict[str, Any]) -> str:
         "",
         "**Scores** (macro averages over questions). *False refusal*: share of questions "
         "refused. *Who-attribution*: of the 'who' questions whose reference names a person, "
-        "the share whose answer names one of them as the person responsible (`responsible`) "
+        "the share whose answer names one of them as the person asked for (`responsible`: "
+        "who will do it, or who a quoted speaker says did it) "
         "or whose first citation quotes one of them (a refusal or a document-level "
         "citation is a miss; 'who' questions naming no person are left out). *Answer "
         "recall*: share of the reference's content words (lower-case, punctuation stripped, "
