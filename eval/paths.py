@@ -26,10 +26,11 @@ ELITR_DEV = ROOT.parent / "shared" / "data" / "elitr-bench" / "elitr-bench-dev.z
 def shown(path: Path | str) -> str:
     """`path` relative to the repository root when it lies in it or beside it
     (`eval/questions.jsonl`, `../shared/data/qmsum/val`); anywhere else, as given."""
-    resolved = Path(path).resolve()
-    if not resolved.is_relative_to(ROOT.parent):
-        return str(path)
-    return Path(os.path.relpath(resolved, ROOT)).as_posix()
+    given = Path(os.path.abspath(path))  # symlinks kept: a data folder linked in beside
+    for place in (given, given.resolve()):  # the checkout is named where it is linked
+        if place.is_relative_to(ROOT.parent):
+            return Path(os.path.relpath(place, ROOT)).as_posix()
+    return str(path)
 
 
 def save_text(path: Path, text: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from eval import run
+from eval import paths, run
 from eval.configurations import NO_RERANKER, configurations
 from eval.metrics import SHARES
 from eval.paths import ROOT, shown
@@ -70,6 +70,19 @@ def test_results_name_paths_from_the_repository_root() -> None:
     assert shown(ROOT.parent / "shared" / "data" / "qmsum" / "val") == "../shared/data/qmsum/val"
     elsewhere = Path(ROOT.anchor) / "nowhere-near-the-checkout" / "q.jsonl"
     assert shown(elsewhere) == str(elsewhere)  # elsewhere: as given
+
+
+def test_a_data_folder_linked_in_beside_the_checkout_is_named_where_it_is_linked(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")  # not under the checkout's parent
+    monkeypatch.setattr(paths, "ROOT", tmp_path / "checkout")
+    (tmp_path / "shared").symlink_to(elsewhere, target_is_directory=True)
+    assert shown(tmp_path / "shared" / "val") == "../shared/val"
+    assert shown(elsewhere / "val") == str(elsewhere / "val")
+
+
+def test_models_given_as_folders_are_named_by_their_label() -> None:
     # A model given as a folder is named by its label, never by the folder's path.
     plan = configurations(
         Settings(models=ModelSettings(rerank_model="/opt/ce/model")),
