@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.answerer import expect
-from retrieval.answerer.named import is_about_a_person, participant
+from retrieval.answerer.named import _named_in, is_about_a_person, participant
 from tests.support.seed import assistant_over
 from webinar_rag.core import Responsible
 from webinar_rag.models import Embedder, subjects
@@ -50,6 +50,21 @@ def test_a_subject_is_a_participant_by_placeholder_or_name(
     subject: str, person: str | None
 ) -> None:
     assert participant(subject, PEOPLE) == person
+
+
+@pytest.mark.parametrize(
+    ("person", "question", "named"),
+    [
+        ("PERSON1", "who is [person1] waiting for?", True),
+        ("PERSON1", "who is [person10] waiting for?", False),
+        ("Ana", "who did ana ruiz call?", True),
+        ("Ana", "who did banana farmers call?", False),
+    ],
+)
+def test_a_person_the_question_names_is_not_its_answer(
+    person: str, question: str, named: bool
+) -> None:
+    assert _named_in(person, question) is named
 
 
 def test_a_responsible_label_says_who_names_them() -> None:

@@ -70,7 +70,7 @@ def named_for(
             continue
         for start, end in subjects(text):
             person = participant(text[start:end], people)
-            if person and person != speaker and person.casefold() not in asked:
+            if person and person != speaker and not _named_in(person, asked):
                 found.append(Responsible(person, None, citation.n, according_to=speaker))
                 break
     return tuple(dict.fromkeys(found))
@@ -84,6 +84,11 @@ def participant(subject: str, people: frozenset[str]) -> str | None:
     if words and all(w[0].isupper() and w.lower() in people for w in words):
         return " ".join(words)
     return None
+
+
+def _named_in(person: str, asked: str) -> bool:
+    """The question itself names them (whole words: PERSON1 is not named by [PERSON10])."""
+    return re.search(rf"(?<!\w){re.escape(person.casefold())}(?!\w)", asked) is not None
 
 
 def _mentions(text: str, people: frozenset[str]) -> bool:
