@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from retrieval.answerer.expect import Expectation
 from retrieval.answerer.quotes import Quote
-from retrieval.answerer.responsible import is_task_question
+from retrieval.answerer.responsible import NAME_WORD, PLACEHOLDER, is_task_question
 from webinar_rag.core import Citation, Responsible
 from webinar_rag.models import subjects
 from webinar_rag.store import Store
@@ -35,8 +35,7 @@ SPEECH_QUESTION = re.compile(
     r"opened|closed|moderated|welcomed|thanked|introduced)\b",
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(r"\[?((?:PERSON|SPEAKER|Speaker)\s?_?\d{1,3})\]?")
-_WORD = re.compile(r"[\w'’\-]+")
+_PLACEHOLDER = re.compile(PLACEHOLDER)
 
 
 def is_about_a_person(question: str, expected: Expectation) -> bool:
@@ -79,8 +78,8 @@ def named_for(
 def participant(subject: str, people: frozenset[str]) -> str | None:
     """The subject as a participant's name (`PERSON3` for `[PERSON3]`), or None."""
     if m := _PLACEHOLDER.fullmatch(subject.strip()):
-        return m.group(1)
-    words = _WORD.findall(subject)
+        return m["label"]
+    words = NAME_WORD.findall(subject)
     if words and all(w[0].isupper() and w.lower() in people for w in words):
         return " ".join(words)
     return None
@@ -93,5 +92,5 @@ def _named_in(person: str, asked: str) -> bool:
 
 def _mentions(text: str, people: frozenset[str]) -> bool:
     return _PLACEHOLDER.search(text) is not None or any(
-        w[0].isupper() and w.lower() in people for w in _WORD.findall(text)
+        w[0].isupper() and w.lower() in people for w in NAME_WORD.findall(text)
     )

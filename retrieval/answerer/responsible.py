@@ -154,8 +154,11 @@ def in_the_talk(lead: str, adverbs: str, verb: str, rest: str) -> bool:
     return verb in _TALK_VERBS or verb in _FEELING
 
 
-_PLACEHOLDER = r"\[?(?:PERSON|SPEAKER|Speaker)\s?_?\d{1,3}\]?"
-_NAME = rf"(?:{_PLACEHOLDER}|[A-Z][a-zà-ÿ'’\-]+(?:\s+[A-Z][a-zà-ÿ'’\-]+){{0,2}})"
+# An anonymised participant: [PERSON2], SPEAKER_1, Speaker 3 (the label without its brackets).
+PLACEHOLDER = r"\[?(?P<label>(?:PERSON|SPEAKER|Speaker)\s?_?\d{1,3})\]?"
+# A word of a name ("O'Neill", "Jean-Luc").
+NAME_WORD = re.compile(r"[\w'’\-]+")
+_NAME = rf"(?:{PLACEHOLDER}|[A-Z][a-zà-ÿ'’\-]+(?:\s+[A-Z][a-zà-ÿ'’\-]+){{0,2}})"
 # "NAME, please ..." / "NAME, can you ..." / "NAME will ..." / "could you, NAME, ..."
 _ASSIGNED = (
     re.compile(
@@ -242,7 +245,7 @@ def people_of(store: Store) -> frozenset[str]:
         for source in store.sources.values()
         for turn in source.turns
         if turn.speaker
-        for word in re.findall(r"[\w'’\-]+", turn.speaker)
+        for word in NAME_WORD.findall(turn.speaker)
     )
 
 
@@ -284,7 +287,7 @@ def assigned_in(text: str, speaker: str | None, people: frozenset[str]) -> str |
             name = " ".join(tokens)
             if not name or (speaker and name == speaker):
                 continue
-            placeholder = re.fullmatch(_PLACEHOLDER, name) is not None
+            placeholder = re.fullmatch(PLACEHOLDER, name) is not None
             if not placeholder and not all(t.lower() in people for t in tokens):
                 continue
             return name
