@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.answerer.addressee import is_request
 from retrieval.answerer.expect import Expectation, expect
 from retrieval.answerer.features import (
     SENTENCE_FEATURES,
@@ -109,6 +110,8 @@ class ExtractiveAnswerer:
         question_terms = [t for t in terms(question) if t not in ignored]
         quote_questions = bool(_ASKS_ABOUT_QUESTIONS.search(question))
         expected = expected or expect(question)
+        # "could you send it?" is a question in form and the evidence of who will
+        requests = expected.person and is_task_question(question)
         seen: set[tuple[str, int]] = set()
         found: list[Candidate] = []
         for rank, hit in enumerate(query.hits):
@@ -116,13 +119,15 @@ class ExtractiveAnswerer:
             source = self.store.sources[chunk.source]
             for sentence in chunk.sentences:
                 key = (chunk.source, sentence.start_char)
+                if key in seen:
+                    continue
+                text = source.text[sentence.start_char : sentence.end_char]
                 may_quote = quote_questions or chunk.speaker in subjects
-                if key in seen or (sentence.asks and not may_quote):
+                if sentence.asks and not (may_quote or (requests and is_request(text))):
                     continue
                 if HEADING in sentence.kinds and not expected.kinds & {"PERSON", "ORG"}:
                     continue  # a name-and-role line answers who, not what
                 seen.add(key)
-                text = source.text[sentence.start_char : sentence.end_char]
                 if looks_like_instruction(text):
                     continue
                 vector = self.store.sentence_vector(chunk.source, sentence)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from retrieval.answerer.addressee import addressee, listener_asked
 from retrieval.answerer.expect import Expectation
 from retrieval.answerer.quotes import Quote
 from retrieval.answerer.responsible import NAME_WORD, PLACEHOLDER, is_task_question
@@ -36,6 +37,7 @@ SPEECH_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(PLACEHOLDER)
+_YOU = re.compile(r"\byou\b", re.IGNORECASE)
 
 
 def is_about_a_person(question: str, expected: Expectation) -> bool:
@@ -65,10 +67,16 @@ def named_for(
     for quote, citation in zip(quotes, citations, strict=True):
         text = store.sources[quote.chunk.source].text[quote.start : quote.end]
         speaker = quote.chunk.speaker
-        if speaker is None or not _mentions(text, people):
+        if speaker is None or not (_mentions(text, people) or _YOU.search(text)):
             continue
         for start, end in subjects(text):
-            person = participant(text[start:end], people)
+            subject = text[start:end]
+            if _YOU.fullmatch(subject.strip()):  # "you could read it": the one spoken to
+                source = store.sources[quote.chunk.source]
+                asked_to = listener_asked(text)
+                person = addressee(source, quote.chunk.turn_index, speaker) if asked_to else None
+            else:
+                person = participant(subject, people)
             if person and person != speaker and not _named_in(person, asked):
                 found.append(Responsible(person, None, citation.n, according_to=speaker))
                 break

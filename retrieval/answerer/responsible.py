@@ -5,7 +5,9 @@ Two shapes of evidence, found in the quoted sentence and the words around it:
 - a commitment, in the first person ("I'll take that", "I can do it by Friday", "let me
   check"): the speaker will do it;
 - an assignment, naming someone ("Ana, please write the summary", "[PERSON2] will send it",
-  "could you, Ben, check the numbers"): the person named will, asked by the speaker.
+  "could you, Ben, check the numbers"): the person named will, asked by the speaker;
+- a request that names no one ("could you send it", "try sending him an e-mail"): the person
+  spoken to will, when the turns around settle who that is (`retrieval.answerer.addressee`).
 When neither settles who, the answer says so instead of naming the speaker.
 """
 
@@ -14,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from retrieval.answerer.addressee import addressee, listener_asked
 from retrieval.answerer.expect import Expectation
 from retrieval.answerer.quotes import Quote
+from retrieval.answerer.talk import in_the_talk
 from webinar_rag.core import Citation, Responsible
 from webinar_rag.store import Store
 
@@ -34,126 +38,6 @@ _I_WILL = re.compile(
     r"(?P<verb>[a-z]+)(?=(?P<rest>[^.!?;]*))",
     re.IGNORECASE,
 )
-# What a speaker says they will do within the talk itself, not a task after it: "I will now
-# talk about...", "let me say", "I can see", "I'll be brief", "I can hear you".
-_TALK_VERBS = frozenset(
-    [
-        "say",
-        "tell",
-        "talk",
-        "speak",
-        "think",
-        "mention",
-        "explain",
-        "introduce",
-        "begin",
-        "start",
-        "be",
-        "answer",
-        "repeat",
-        "summarize",
-        "summarise",
-        "conclude",
-        "turn",
-        "hand",
-        "pass",
-        "stop",
-        "go",
-        "come",
-        "elaborate",
-        "emphasize",
-        "emphasise",
-        "highlight",
-        "point",
-        "move",
-        "show",
-        "describe",
-        "touch",
-        "see",
-        "hear",
-        "listen",
-        "wait",
-        "guess",
-        "imagine",
-        "understand",
-        "agree",
-        "assume",
-        "believe",
-        "remember",
-        "recall",
-        "admit",
-        "quote",
-        "close",
-        "end",
-        "outline",
-        "walk",
-        "remind",
-        "clarify",
-        "illustrate",
-        "comment",
-        "respond",
-        "reply",
-        "only",
-        "not",
-        "never",
-    ]
-)
-# Verbs that are a task or a move in the talk by what follows them: "I'll continue working on
-# the parser", "I'll read the paper", "I'll share the slides after the call" are tasks; "let me
-# continue", "let me read the question", "I can share my screen", "let me add one thing" are
-# the talk going on.
-_EITHER_VERBS = frozenset(
-    [
-        "continue",
-        "read",
-        "share",
-        "add",
-        "give",
-        "ask",
-        "finish",
-        "present",
-        "discuss",
-        "put",
-        "note",
-        "focus",
-    ]
-)
-# Said of the talk: to the listeners, the next slide, the screen, an example, a moment.
-_IN_TALK = re.compile(
-    r"^\s*(?:$|(?:you|us|everyone|everybody)\b|with\b|here\b|(?:my|the|our) screen\b|"
-    r"(?:the|this|that|your) (?:question|slide|quote|next)\b|"
-    r"(?:an?|one|two|some) (?:example|word|few|little|bit|moment|second|comment|thing|point|"
-    r"remarks?|thoughts?)\b)",
-    re.IGNORECASE,
-)
-# After the meeting: a talk verb with one of these is a task ("I'll talk to Ben tomorrow").
-_LATER = re.compile(
-    r"\b(?:after (?:the|this) (?:meeting|call)|afterwards|later|offline|by e-?mail|tomorrow|"
-    r"tonight|next (?:week|time|meeting|month)|by (?:monday|tuesday|wednesday|thursday|friday|"
-    r"the end|then)|this (?:week|afternoon|evening))\b",
-    re.IGNORECASE,
-)
-# Feeling or wanting, not doing: "I will appreciate it", "I'd like that", "I can imagine".
-_FEELING = frozenset(
-    ["appreciate", "like", "love", "hope", "want", "need", "wish", "enjoy", "feel", "prefer"]
-)
-_LATER_TALK = frozenset(["tell", "talk", "speak", "explain", "show", "describe"])
-
-
-def in_the_talk(lead: str, adverbs: str, verb: str, rest: str) -> bool:
-    """Whether "I'll / let me VERB rest" is a move within the talk, not a task after it."""
-    verb = verb.lower()
-    now = "now" in adverbs.lower().split()
-    later = not now and _LATER.search(rest) is not None
-    if verb in _EITHER_VERBS:
-        if later:
-            return False
-        return now or lead.lower() == "let me" or _IN_TALK.match(rest) is not None
-    if verb in _LATER_TALK and later:
-        return False
-    return verb in _TALK_VERBS or verb in _FEELING
-
-
 # An anonymised participant: [PERSON2], SPEAKER_1, Speaker 3 (the label without its brackets).
 PLACEHOLDER = r"\[?(?P<label>(?:PERSON|SPEAKER|Speaker)\s?_?\d{1,3})\]?"
 # A word of a name ("O'Neill", "Jean-Luc").
@@ -270,6 +154,11 @@ def responsible_for(
             found.append(Responsible(person, speaker, citation.n))
         elif speaker and commitment_in(text):
             found.append(Responsible(speaker, None, citation.n))
+        elif speaker and listener_asked(text):  # "could you send it": the one spoken to
+            source = store.sources[quote.chunk.source]
+            listener = addressee(source, quote.chunk.turn_index, speaker)
+            if listener is not None:
+                found.append(Responsible(listener, speaker, citation.n))
     return tuple(dict.fromkeys(found))
 
 

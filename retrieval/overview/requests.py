@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.answerer.responsible import assigned_in, in_the_talk
+from retrieval.answerer.responsible import assigned_in
+from retrieval.answerer.talk import in_the_talk
 from retrieval.overview.pool import Said
 
 _SOMEONE = r"(?:you|you two|you guys|someone|somebody|anyone|anybody|one of you|one of us)"

@@ -6,6 +6,7 @@ from webinar_rag.models.base import Embedder
 from webinar_rag.models.ensemble import CompositeEmbedder
 from webinar_rag.models.entities import (
     SPACY_MODEL,
+    directives,
     entity_model,
     entity_spans,
     noun_phrases,
@@ -33,6 +34,7 @@ __all__ = [
     "JudgeModel",
     "Logistic",
     "Reranker",
+    "directives",
     "entity_model",
     "entity_spans",
     "load_embedder",

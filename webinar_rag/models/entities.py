@@ -112,3 +112,35 @@ def subjects(text: str) -> list[tuple[int, int]]:
         if t.dep_ in ("nsubj", "nsubjpass")
         and (t.head.dep_ == "ROOT" or (t.head.dep_ == "conj" and t.head.head.dep_ == "ROOT"))
     ]
+
+
+def directives(text: str) -> list[tuple[str, int]]:
+    """The main-clause verbs of a short text whose doer is the listener, each with the offset
+    just after it: "you" with a modal ("you could read", "can you send", "you'll check") or an
+    imperative ("try sending", "please write"; not "let's" or "let me", which are the
+    speaker's own). The caller decides which of them are tasks."""
+    with _lock:
+        doc = syntax_model()(text)
+    found = []
+    for t in doc:
+        if t.pos_ != "VERB" or not (
+            t.dep_ == "ROOT" or (t.dep_ == "conj" and t.head.dep_ == "ROOT")
+        ):
+            continue
+        doers = [c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")]
+        modal = any(c.dep_ == "aux" and c.tag_ == "MD" for c in t.children)
+        if doers:
+            listener = modal and all(c.lower_ == "you" for c in doers)
+        else:  # an imperative: the bare verb, no auxiliary (a conj shares its head's subject)
+            inherited = t.dep_ == "conj" and any(
+                c.dep_ in ("nsubj", "nsubjpass") and c.lower_ != "you" for c in t.head.children
+            )
+            listener = (
+                t.tag_ == "VB"
+                and t.lower_ != "let"
+                and not inherited
+                and not any(c.dep_ in ("aux", "auxpass") for c in t.children)
+            )
+        if listener:
+            found.append((t.lower_, t.idx + len(t)))
+    return found
