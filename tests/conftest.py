@@ -77,6 +77,7 @@ def _models_stay_out(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(reranker, "load_sentence_transformers", refuse)
     monkeypatch.setattr(e5.E5Embedder, "__init__", refuse)
     monkeypatch.setattr(entities, "entity_model", refuse)
+    monkeypatch.setattr(entities, "syntax_model", refuse)
     monkeypatch.setattr(speech, "_load_whisper", refuse)
     monkeypatch.setattr(speech, "_vad", refuse)
     monkeypatch.setattr(voices.VoiceEncoder, "__init__", refuse)

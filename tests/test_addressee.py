@@ -9,13 +9,7 @@ import pytest
 
 from retrieval.answerer.addressee import addressee, listener_asked
 from tests.support.seed import assistant_over
-from webinar_rag.core import Source, Turn
 from webinar_rag.models import Embedder, directives
-
-
-def _source(speakers: list[str | None]) -> Source:
-    turns = tuple(Turn("m.txt", i, s, None, i * 10, i * 10 + 9, ()) for i, s in enumerate(speakers))
-    return Source("m.txt", "0" * 64, " " * (10 * len(speakers)), turns)
 
 
 @pytest.mark.parametrize(
@@ -33,7 +27,7 @@ def _source(speakers: list[str | None]) -> Source:
 def test_the_one_spoken_to_is_the_other_party_of_the_exchange(
     speakers: list[str | None], turn: int, listener: str | None
 ) -> None:
-    assert addressee(_source(speakers), turn, speakers[turn]) == listener
+    assert addressee(speakers, turn, speakers[turn]) == listener
 
 
 @pytest.mark.slow
@@ -46,14 +40,17 @@ def test_the_one_spoken_to_is_the_other_party_of_the_exchange(
         ("Please review the deliverable.", True),
         ("You can see the chart here.", False),  # a move in the talk
         ("Yeah, go ahead.", False),
+        ("Could you share your views on the sandbox?", False),  # a question to answer now
+        ("Could you share the slides after the call?", True),
         ("You know, it is hard.", False),  # no modal: not a request
         ("If you want, we can meet.", False),  # the speaker's "we"
         ("Let's move to the next point.", False),
         ("I'll send it and you check it.", False),  # the speaker's own task
+        ("Dr. Lund) Please share the figures.", False),  # put to the person it names
     ],
 )
 def test_a_request_to_the_listener(sentence: str, asked: bool) -> None:
-    assert listener_asked(sentence) is asked
+    assert listener_asked(sentence, frozenset(["ana", "lund"])) is asked
 
 
 @pytest.mark.slow

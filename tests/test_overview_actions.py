@@ -152,3 +152,45 @@ def test_a_request_in_an_unattributed_turn_is_someone_elses() -> None:
     assert [(a.owner, a.task, a.request) for a in found] == [
         ("Ana Ruiz", "archive the old tickets", 0)
     ]
+
+
+@pytest.mark.slow
+def test_a_request_that_names_no_one_is_the_listeners_item() -> None:
+    _, found = actions(
+        [
+            ("Ben Lund", "The council wants the venue contract this week."),
+            ("Ana Ruiz", "I talked to the venue yesterday."),
+            ("Ben Lund", "Then could you send the signed contract by Friday?"),
+            ("Ana Ruiz", "The venue opens at nine."),
+        ]
+    )
+    assert [(a.owner, a.assigned_by, a.due) for a in found] == [
+        ("Ana Ruiz", "Ben Lund", "by Friday")
+    ]
+    assert "send the signed contract" in found[0].task
+
+
+@pytest.mark.slow
+def test_a_request_taken_on_in_reply_is_one_item_the_repliers() -> None:
+    _, found = actions(
+        [
+            ("Ben Lund", "The council wants the venue contract this week."),
+            ("Ana Ruiz", "I talked to the venue yesterday."),
+            ("Ben Lund", "Could you send the signed contract to the venue?"),
+            ("Ana Ruiz", "Sure, I can do that."),
+        ]
+    )
+    assert [(a.owner, a.assigned_by) for a in found] == [("Ana Ruiz", None)]
+    assert "send the signed contract" in found[0].task
+
+
+@pytest.mark.slow
+def test_a_request_between_two_other_speakers_has_no_owner() -> None:
+    _, found = actions(
+        [
+            ("Carl Mets", "The catering quote came in at four thousand euros."),
+            ("Ben Lund", "Could you ask the caterer for a cheaper quote?"),
+            ("Ana Ruiz", "The venue opens at nine."),
+        ]
+    )
+    assert found == []

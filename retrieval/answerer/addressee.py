@@ -11,7 +11,9 @@ may be meant and no one is named: the evidence does not settle who.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from retrieval.answerer.participants import mentions
 from retrieval.answerer.talk import in_the_talk
 from webinar_rag.core import Source
 from webinar_rag.models import directives
@@ -30,9 +32,13 @@ def is_request(text: str) -> bool:
     return _REQUEST.search(text) is not None
 
 
-def listener_asked(text: str) -> bool:
+def listener_asked(text: str, people: frozenset[str]) -> bool:
     """The sentence asks its listener to do a task, not a move in the talk ("you can see",
-    "go ahead"): what `directives` finds, judged as a commitment's verb would be."""
+    "go ahead"): what `directives` finds, judged as a commitment's verb would be. A sentence
+    that names a participant ("Dr. Lund) Please share...") may be put to them: it is not
+    taken for the neighbour's."""
+    if mentions(text, people):
+        return False
     return any(
         not in_the_talk("you", "", verb, _clause(text[end:])) for verb, end in directives(text)
     )
@@ -44,25 +50,30 @@ def _clause(text: str) -> str:
     return text
 
 
-def addressee(source: Source, turn_index: int, speaker: str | None) -> str | None:
-    """The one other party of the exchange around a turn, or None when there is none or the
+def addressee(speakers: Sequence[str | None], turn: int, speaker: str | None) -> str | None:
+    """The one other party of the exchange around turn `turn` of a document whose turns are
+    said by `speakers` (None: unattributed text), or None when there is none or the
     neighbours are two different people."""
     if speaker is None:
         return None
-    before = _other(source, turn_index, -1, speaker)
-    after = _other(source, turn_index, 1, speaker)
+    before = _other(speakers, turn, -1, speaker)
+    after = _other(speakers, turn, 1, speaker)
     if before and after and before != after:
         return None
     return after or before
 
 
-def _other(source: Source, turn_index: int, step: int, speaker: str) -> str | None:
+def turn_speakers(source: Source) -> list[str | None]:
+    return [t.speaker for t in source.turns]
+
+
+def _other(speakers: Sequence[str | None], turn: int, step: int, speaker: str) -> str | None:
     """The nearest speaker other than `speaker` in one direction, within REACH turns."""
-    i = turn_index + step
+    i = turn + step
     for _ in range(REACH):
-        if not 0 <= i < len(source.turns):
+        if not 0 <= i < len(speakers):
             return None
-        other = source.turns[i].speaker
+        other = speakers[i]
         if other is not None and other != speaker:
             return other
         i += step

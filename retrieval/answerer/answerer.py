@@ -28,6 +28,7 @@ from retrieval.answerer.features import (
 )
 from retrieval.answerer.judge import LearnedJudge, Verdict, WeightedJudge
 from retrieval.answerer.named import named_for
+from retrieval.answerer.participants import people_of
 from retrieval.answerer.quotes import (
     Context,
     Scored,
@@ -36,7 +37,7 @@ from retrieval.answerer.quotes import (
     widened,
     write,
 )
-from retrieval.answerer.responsible import is_task_question, people_of, responsible_for
+from retrieval.answerer.responsible import is_task_question, responsible_for
 from retrieval.query import Query
 from retrieval.text import (
     TermWeights,

@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.answerer.addressee import addressee, listener_asked
+from retrieval.answerer.addressee import addressee, listener_asked, turn_speakers
 from retrieval.answerer.expect import Expectation
+from retrieval.answerer.participants import NAME_WORD, PLACEHOLDER, mentions
 from retrieval.answerer.quotes import Quote
-from retrieval.answerer.responsible import NAME_WORD, PLACEHOLDER, is_task_question
+from retrieval.answerer.responsible import is_task_question
 from webinar_rag.core import Citation, Responsible
 from webinar_rag.models import subjects
 from webinar_rag.store import Store
@@ -67,14 +68,14 @@ def named_for(
     for quote, citation in zip(quotes, citations, strict=True):
         text = store.sources[quote.chunk.source].text[quote.start : quote.end]
         speaker = quote.chunk.speaker
-        if speaker is None or not (_mentions(text, people) or _YOU.search(text)):
+        if speaker is None or not (mentions(text, people) or _YOU.search(text)):
             continue
         for start, end in subjects(text):
             subject = text[start:end]
             if _YOU.fullmatch(subject.strip()):  # "you could read it": the one spoken to
-                source = store.sources[quote.chunk.source]
-                asked_to = listener_asked(text)
-                person = addressee(source, quote.chunk.turn_index, speaker) if asked_to else None
+                turns = turn_speakers(store.sources[quote.chunk.source])
+                asked_to = listener_asked(text, people)
+                person = addressee(turns, quote.chunk.turn_index, speaker) if asked_to else None
             else:
                 person = participant(subject, people)
             if person and person != speaker and not _named_in(person, asked):
@@ -96,9 +97,3 @@ def participant(subject: str, people: frozenset[str]) -> str | None:
 def _named_in(person: str, asked: str) -> bool:
     """The question itself names them (whole words: PERSON1 is not named by [PERSON10])."""
     return re.search(rf"(?<!\w){re.escape(person.casefold())}(?!\w)", asked) is not None
-
-
-def _mentions(text: str, people: frozenset[str]) -> bool:
-    return _PLACEHOLDER.search(text) is not None or any(
-        w[0].isupper() and w.lower() in people for w in NAME_WORD.findall(text)
-    )

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.answerer.addressee import addressee, listener_asked
+from retrieval.answerer.addressee import addressee, listener_asked, turn_speakers
 from retrieval.answerer.expect import Expectation
+from retrieval.answerer.participants import PLACEHOLDER
 from retrieval.answerer.quotes import Quote
 from retrieval.answerer.talk import in_the_talk
 from webinar_rag.core import Citation, Responsible
@@ -38,10 +39,6 @@ _I_WILL = re.compile(
     r"(?P<verb>[a-z]+)(?=(?P<rest>[^.!?;]*))",
     re.IGNORECASE,
 )
-# An anonymised participant: [PERSON2], SPEAKER_1, Speaker 3 (the label without its brackets).
-PLACEHOLDER = r"\[?(?P<label>(?:PERSON|SPEAKER|Speaker)\s?_?\d{1,3})\]?"
-# A word of a name ("O'Neill", "Jean-Luc").
-NAME_WORD = re.compile(r"[\w'’\-]+")
 _NAME = rf"(?:{PLACEHOLDER}|[A-Z][a-zà-ÿ'’\-]+(?:\s+[A-Z][a-zà-ÿ'’\-]+){{0,2}})"
 # "NAME, please ..." / "NAME, can you ..." / "NAME will ..." / "could you, NAME, ..."
 _ASSIGNED = (
@@ -122,17 +119,6 @@ def is_task_question(question: str) -> bool:
     return bool(TASK_QUESTION.search(question))
 
 
-def people_of(store: Store) -> frozenset[str]:
-    """Every word of every speaker's name, lowercased: who an assignment can name."""
-    return frozenset(
-        word.lower()
-        for source in store.sources.values()
-        for turn in source.turns
-        if turn.speaker
-        for word in NAME_WORD.findall(turn.speaker)
-    )
-
-
 def responsible_for(
     question: str,
     expected: Expectation,
@@ -154,9 +140,9 @@ def responsible_for(
             found.append(Responsible(person, speaker, citation.n))
         elif speaker and commitment_in(text):
             found.append(Responsible(speaker, None, citation.n))
-        elif speaker and listener_asked(text):  # "could you send it": the one spoken to
-            source = store.sources[quote.chunk.source]
-            listener = addressee(source, quote.chunk.turn_index, speaker)
+        elif speaker and listener_asked(text, people):  # "could you send it": the one spoken to
+            turns = turn_speakers(store.sources[quote.chunk.source])
+            listener = addressee(turns, quote.chunk.turn_index, speaker)
             if listener is not None:
                 found.append(Responsible(listener, speaker, citation.n))
     return tuple(dict.fromkeys(found))

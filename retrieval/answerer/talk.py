@@ -90,12 +90,16 @@ _EITHER_VERBS = frozenset(
         "focus",
     ]
 )
-# Said of the talk: to the listeners, the next slide, the screen, an example, a moment.
+# Said of the talk: to the listeners, the next slide, the screen, an example, a moment, a
+# view.
 _IN_TALK = re.compile(
     r"^\s*(?:$|(?:you|us|everyone|everybody)\b|with\b|here\b|(?:my|the|our) screen\b|"
     r"(?:the|this|that|your) (?:question|slide|quote|next)\b|"
     r"(?:an?|one|two|some) (?:example|word|few|little|bit|moment|second|comment|thing|point|"
-    r"remarks?|thoughts?)\b)",
+    r"remarks?|thoughts?)\b|"
+    # a view asked for in the talk: "could you share your views / more details on ..."
+    r"(?:your|our|my|his|her|their|some|more|any|a few)?\s*(?:views?|thoughts?|opinions?|"
+    r"details|insights?|perspectives?|experiences?|impressions?)\b)",
     re.IGNORECASE,
 )
 # After the meeting: a talk verb with one of these is a task ("I'll talk to Ben tomorrow").

@@ -2,7 +2,9 @@
 
 - An action item is a task someone takes on ("I'll send the minutes", "let me check the
   contract": the speaker will) or is given ("Ana, please book the rooms", "[PERSON2] will write
-  the section": the person named will, asked by the speaker). The detection is the answer
+  the section": the person named will, asked by the speaker), or asked of the listener with no
+  name ("could you send the slides?": the person spoken to, when the turns around settle who
+  that is; when they reply "I can do that", the item is their reply's). The detection is the answer
   path's (`retrieval.answerer.responsible`), so "who will" answers and the overview agree.
 - A decision is said as one: "we decided / agreed / concluded", "it was agreed", "the decision
   is", "let's go with".
@@ -17,9 +19,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.answerer.addressee import addressee, listener_asked
 from retrieval.answerer.responsible import assigned_in, commitment_in, committed_task
 from retrieval.overview.pool import Said
-from retrieval.overview.requests import answered_request, points_back
+from retrieval.overview.requests import answered_request, points_back, request_task
 
 _DECIDED = re.compile(
     r"\b(?:we|they|you|everyone|everybody|all of us|the (?:group|team|committee|board|panel))\s+"
@@ -53,6 +56,7 @@ _TASK_START = re.compile(
 )
 
 
+_TO_YOU = re.compile(r"\b(?:you|please)\b", re.IGNORECASE)
 _ADVERBS = re.compile(r"^(?:(?:also|then|just|definitely|certainly|quickly|now)\s+)+", re.I)
 
 
@@ -85,6 +89,7 @@ def due_of(text: str) -> str | None:
 def actions_in(said: Sequence[Said], people: frozenset[str]) -> list[Action]:
     """Every action item and decision of the sentences, in the order said."""
     out: list[Action] = []
+    turns = _turn_speakers(said)
     for i, s in enumerate(said):
         if s.words < 3 or not s.speaker:
             continue
@@ -96,7 +101,33 @@ def actions_in(said: Sequence[Said], people: frozenset[str]) -> list[Action]:
             out.append(_action(said, i, s.speaker, None, people))
         elif not s.sentence.asks and _DECIDED.search(text):
             out.append(Action("decision", i, None, None, s.text, due_of(s.text)))
-    return out
+        elif (listener := _asked_listener(s, text, turns, people)) is not None:
+            out.append(Action("action", i, listener, s.speaker, task_of(text), due_of(text)))
+    # A request the listener took on in reply is their commitment's item, not a second one.
+    answered = {a.request for a in out if a.request is not None}
+    return [a for a in out if not (a.assigned_by and a.said in answered)]
+
+
+def _asked_listener(
+    s: Said, text: str, turns: dict[str, list[str | None]], people: frozenset[str]
+) -> str | None:
+    """Who a request that names no one ("could you send the slides?") asks: the person
+    spoken to, when the turns around settle it (`retrieval.answerer.addressee`)."""
+    if not _TO_YOU.search(text) or request_task(text, s.speaker, people) is None:
+        return None  # "could someone ...?" asks anyone: the reply names who takes it
+    if not listener_asked(text, people):
+        return None
+    return addressee(turns[s.chunk.source], s.chunk.turn_index, s.speaker)
+
+
+def _turn_speakers(said: Sequence[Said]) -> dict[str, list[str | None]]:
+    """Each document's speaker of every turn, as far as its sentences show (None elsewhere)."""
+    turns: dict[str, list[str | None]] = {}
+    for s in said:
+        row = turns.setdefault(s.chunk.source, [])
+        row.extend([None] * (s.chunk.turn_index + 1 - len(row)))
+        row[s.chunk.turn_index] = s.speaker
+    return turns
 
 
 def _action(

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answerer import REFUSAL
-from retrieval.answerer.responsible import people_of
+from retrieval.answerer.participants import people_of
 from retrieval.overview.actions import actions_in
 from retrieval.overview.overview import Item, Overview, Part, Topic, Voice
 from retrieval.overview.pool import Said, sentences_of, vectors_of
