@@ -33,7 +33,7 @@ from webinar_rag.models import Embedder
 from webinar_rag.store import Store
 
 log = logging.getLogger("webinar_rag.overview")
-VERSION = 2  # of the overview's method: a new one rebuilds the kept overviews
+VERSION = 3  # of the overview's method: a new one rebuilds the kept overviews
 DEFAULT_WORDS = 150
 MAX_WORDS = 2000
 # More documents than this in one overview is an archive, not a meeting: name some.
