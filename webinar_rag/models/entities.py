@@ -93,10 +93,17 @@ def syntax_model() -> Any:
         ) from exc
 
 
+@lru_cache(maxsize=2048)
+def parsed(text: str) -> Any:
+    """spaCy's parse of a short text, kept for the next question that quotes it (a who
+    question parses its quotes for their subjects and for requests to the listener)."""
+    with _lock:
+        return syntax_model()(text)
+
+
 def noun_phrases(text: str) -> list[tuple[int, int]]:
     """(start, end) of each noun phrase of a short text, in order."""
-    with _lock:
-        doc = syntax_model()(text)
+    doc = parsed(text)
     return [(chunk.start_char, chunk.end_char) for chunk in doc.noun_chunks]
 
 
@@ -104,8 +111,7 @@ def subjects(text: str) -> list[tuple[int, int]]:
     """(start, end) of the grammatical subject of each main clause of a short text (the whole
     noun phrase: "Ana Silva" of "Ana Silva presented the plan"), in order. A subordinate
     clause's subject ("I did what Ana was doing") is not the sentence's."""
-    with _lock:
-        doc = syntax_model()(text)
+    doc = parsed(text)
     return [
         (doc[t.left_edge.i].idx, doc[t.right_edge.i].idx + len(doc[t.right_edge.i]))
         for t in doc
@@ -119,8 +125,7 @@ def directives(text: str) -> list[tuple[str, int]]:
     just after it: "you" with a modal ("you could read", "can you send", "you'll check") or an
     imperative ("try sending", "please write"; not "let's" or "let me", which are the
     speaker's own). The caller decides which of them are tasks."""
-    with _lock:
-        doc = syntax_model()(text)
+    doc = parsed(text)
     found = []
     for t in doc:
         if t.pos_ != "VERB" or not (
