@@ -73,9 +73,10 @@ def named_for(
         for start, end in subjects(text):
             subject = text[start:end]
             if _YOU.fullmatch(subject.strip()):  # "you could read it": the one spoken to
-                turns = turn_speakers(store.sources[quote.chunk.source])
-                asked_to = listener_asked(text, people)
-                person = addressee(turns, quote.chunk.turn_index, speaker) if asked_to else None
+                person = None
+                if listener_asked(text, people):
+                    turns = turn_speakers(store.sources[quote.chunk.source])
+                    person = addressee(turns, quote.chunk.turn_index, speaker)
             else:
                 person = participant(subject, people)
             if person and person != speaker and not _named_in(person, asked):
